@@ -1,0 +1,190 @@
+// Decodes the record at a position of a commitlog file, with RocketMQ's own verdict.
+//
+// The order of reads and the failure rules follow `CommitLog.checkMessageAndReturnSize`
+// (FORMAT.md §11.3) field by field, because recovery and verify must cut exactly where a real
+// broker would: a field past the end of the file, a length larger than TOTALSIZE or negative,
+// a body CRC mismatch, an unparsable DELAY, or TOTALSIZE ≠ the size formula. Every read is
+// bounds-checked: arbitrary bytes never trap.
+
+public enum RecordDecoder {
+    /// The smallest possible record: empty body, empty topic, no properties, IPv4 hosts.
+    public static let minimumRecordSize: Int32 = 91
+
+    /// TOTALSIZE per `calMsgLength` (FORMAT.md §2.2).
+    @inlinable
+    public static func calculatedLength(
+        sysFlag: Int32, bodyLength: Int, topicLength: Int, propertiesLength: Int, version: MessageVersion = .v1
+    ) -> Int {
+        let flags = MessageSysFlag(rawValue: sysFlag)
+        return 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + flags.bornHostLength + 8 + flags.storeHostLength + 4 + 8
+            + 4 + max(bodyLength, 0) + version.topicLengthWidth + topicLength + 2 + max(propertiesLength, 0)
+    }
+
+    /// Decodes what is at `position` of `file`.
+    public static func decode(
+        _ file: UnsafeRawBufferPointer, at position: Int, options: RecordCheckOptions = .recovery
+    ) -> CommitLogEntry {
+        let remaining = file.count - position
+        guard position >= 0, remaining >= 8 else {
+            let sizeField: Int32? = remaining >= 4 ? file.readBigEndian(at: position) : nil
+            return .end(EndOfData(position: position, reason: .fewerThan8Bytes, totalSizeField: sizeField,
+                                  restIsZero: file.isAllZero(from: position)))
+        }
+        let totalSize: Int32 = file.readBigEndianUnchecked(at: position)
+        let magic: Int32 = file.readBigEndianUnchecked(at: position + 4)
+        if magic == MessageVersion.blankMagic {
+            return .blank(BlankMarker(position: position, totalSize: totalSize, bytesToFileEnd: remaining))
+        }
+        guard let version = MessageVersion(magic: magic), version == .v1 || options.acceptVersion2 else {
+            let restIsZero = totalSize == 0 && magic == 0 && file.isAllZero(from: position)
+            return .end(EndOfData(position: position, reason: restIsZero ? .zeroFilled : .illegalMagic(magic),
+                                  totalSizeField: totalSize, restIsZero: restIsZero))
+        }
+        return .message(decodeMessage(file, at: position, totalSize: totalSize, version: version, options: options))
+    }
+
+    // Reads the fields in Java's order. `failure` keeps the first reason Java would fail for;
+    // decoding goes on as far as the bytes allow so that tools can still show the fields.
+    static func decodeMessage(
+        _ file: UnsafeRawBufferPointer, at start: Int, totalSize: Int32, version: MessageVersion,
+        options: RecordCheckOptions
+    ) -> MessageRecordView {
+        let available = file.count - start
+        var failure: RecordFailure?
+        var complete = true
+        func fail(_ reason: RecordFailure) {
+            if failure == nil { failure = reason }
+            complete = false
+        }
+        if totalSize < 0 { fail(.negativeTotalSize(totalSize)) }
+        if version == .v2 && !options.acceptVersion2 { fail(.unsupportedVersion(version.magic)) }
+
+        // Fixed part up to and including BORNTIMESTAMP: 48 bytes.
+        var bodyCRC: Int32 = 0, queueId: Int32 = 0, flag: Int32 = 0, sysFlag: Int32 = 0
+        var queueOffset: Int64 = 0, physicalOffset: Int64 = 0, bornTimestamp: Int64 = 0
+        var storeTimestamp: Int64 = 0, reconsumeTimes: Int32 = 0, prepared: Int64 = 0
+        var bodyLength: Int32 = 0, topicLength = 0, propertiesLength: Int16 = 0
+        var bornHostPos = -1, storeHostPos = -1, bodyPos = -1, topicPos = -1, propertiesPos = -1
+
+        func truncated(_ field: String, _ at: Int, _ needed: Int) -> Bool {
+            if at + needed <= available { return false }
+            fail(.truncated(field: field, needed: needed, available: max(0, available - at)))
+            return true
+        }
+        func exceedsTotal(_ field: String, _ length: Int) -> Bool {
+            guard length < 0 || length > Int(totalSize) else { return false }
+            fail(.lengthOutOfRange(field: field, length: length, totalSize: totalSize))
+            return true
+        }
+
+        decoding: do {
+            if truncated("BORNTIMESTAMP", 8, 40) { break decoding }
+            bodyCRC = file.readBigEndianUnchecked(at: start + 8)
+            queueId = file.readBigEndianUnchecked(at: start + 12)
+            flag = file.readBigEndianUnchecked(at: start + 16)
+            queueOffset = file.readBigEndianUnchecked(at: start + 20)
+            physicalOffset = file.readBigEndianUnchecked(at: start + 28)
+            sysFlag = file.readBigEndianUnchecked(at: start + 36)
+            bornTimestamp = file.readBigEndianUnchecked(at: start + 40)
+            let flags = MessageSysFlag(rawValue: sysFlag)
+            var cursor = 48
+
+            let bornLength = flags.bornHostLength
+            if exceedsTotal("BORNHOST", bornLength) || truncated("BORNHOST", cursor, bornLength) { break decoding }
+            bornHostPos = cursor
+            cursor += bornLength
+
+            if truncated("STORETIMESTAMP", cursor, 8) { break decoding }
+            storeTimestamp = file.readBigEndianUnchecked(at: start + cursor)
+            cursor += 8
+
+            let storeLength = flags.storeHostLength
+            if exceedsTotal("STOREHOSTADDRESS", storeLength) || truncated("STOREHOSTADDRESS", cursor, storeLength) {
+                break decoding
+            }
+            storeHostPos = cursor
+            cursor += storeLength
+
+            if truncated("BODYLENGTH", cursor, 16) { break decoding }
+            reconsumeTimes = file.readBigEndianUnchecked(at: start + cursor)
+            prepared = file.readBigEndianUnchecked(at: start + cursor + 4)
+            bodyLength = file.readBigEndianUnchecked(at: start + cursor + 12)
+            cursor += 16
+
+            if bodyLength > 0 {
+                if exceedsTotal("BODYLENGTH", Int(bodyLength)) || truncated("BODY", cursor, Int(bodyLength)) {
+                    break decoding
+                }
+                bodyPos = cursor
+                if options.checkCRC {
+                    let body = UnsafeRawBufferPointer(rebasing: file[(start + cursor)..<(start + cursor + Int(bodyLength))])
+                    let computed = CRC32.rocketMQ(body)
+                    if computed != bodyCRC {
+                        if failure == nil { failure = .bodyCRCMismatch(stored: bodyCRC, computed: computed) }
+                    }
+                }
+                cursor += Int(bodyLength)
+            } else {
+                bodyPos = cursor
+            }
+
+            if version == .v1 {
+                if truncated("TOPICLENGTH", cursor, 1) { break decoding }
+                topicLength = Int(Int8(bitPattern: file[start + cursor]))
+                cursor += 1
+            } else {
+                if truncated("TOPICLENGTH", cursor, 2) { break decoding }
+                topicLength = Int(file.readBigEndianUnchecked(Int16.self, at: start + cursor))
+                cursor += 2
+            }
+            if exceedsTotal("TOPICLENGTH", topicLength) || truncated("TOPIC", cursor, topicLength) { break decoding }
+            topicPos = cursor
+            cursor += topicLength
+
+            if truncated("PROPERTIESLENGTH", cursor, 2) { break decoding }
+            propertiesLength = file.readBigEndianUnchecked(at: start + cursor)
+            cursor += 2
+            propertiesPos = cursor
+            if propertiesLength > 0 {
+                if exceedsTotal("PROPERTIESLENGTH", Int(propertiesLength))
+                    || truncated("PROPERTIES", cursor, Int(propertiesLength)) {
+                    break decoding
+                }
+                cursor += Int(propertiesLength)
+            }
+        }
+
+        var check: StoreCheck
+        if let failure {
+            check = .failed(failure)
+        } else {
+            let computed = calculatedLength(
+                sysFlag: sysFlag, bodyLength: Int(bodyLength), topicLength: topicLength,
+                propertiesLength: Int(propertiesLength), version: version)
+            check = .ok(totalSize)
+            // A DELAY that Integer.parseInt rejects makes Java throw before the size check.
+            if propertiesLength > 0, topicLength == 19,
+               file[(start + topicPos)..<(start + topicPos + 19)].elementsEqual(DelayLevelTable.scheduleTopic.utf8) {
+                let properties = UnsafeRawBufferPointer(
+                    rebasing: file[(start + propertiesPos)..<(start + propertiesPos + Int(propertiesLength))])
+                if let delay = MessageProperties.value(of: "DELAY", in: properties) {
+                    let text = String(decoding: delay, as: UTF8.self)
+                    if JavaString.parseInt(text) == nil { check = .failed(.invalidDelayLevel(text)) }
+                }
+            }
+            if check.success && computed != Int(totalSize) {
+                check = .failed(.sizeMismatch(totalSize: totalSize, computed: Int32(truncatingIfNeeded: computed)),
+                                size: totalSize)
+            }
+        }
+
+        return MessageRecordView(
+            file: file, position: start, totalSize: totalSize, version: version, bodyCRC: bodyCRC,
+            queueId: queueId, flag: flag, queueOffset: queueOffset, physicalOffset: physicalOffset,
+            sysFlag: sysFlag, bornTimestamp: bornTimestamp, storeTimestamp: storeTimestamp,
+            reconsumeTimes: reconsumeTimes, preparedTransactionOffset: prepared, bodyLength: bodyLength,
+            topicLength: topicLength, propertiesLength: propertiesLength, bornHostPosition: bornHostPos,
+            storeHostPosition: storeHostPos, bodyPosition: bodyPos, topicPosition: topicPos,
+            propertiesPosition: propertiesPos, isComplete: complete, check: check)
+    }
+}

@@ -1,0 +1,57 @@
+// A read-only memory map of a whole file.
+//
+// Readers walk records in place through the map: no copies, and the pages belong to the page
+// cache, so memory stays flat whatever the store's size. A zero-length file maps to an empty
+// buffer (mmap refuses length 0).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+public final class MappedRegion: @unchecked Sendable {
+    // Immutable after init; the mapping is read-only and unmapped in deinit.
+    public let path: String
+    public let count: Int
+    private let base: UnsafeRawPointer?
+
+    /// Maps `path` read-only. `sequential` hints the kernel to read ahead (a full walk).
+    public init(path: String, sequential: Bool = true) throws(StoreError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw StoreError(.io, path: path, "cannot open: \(FileSystem.errorText(code))", errno: code)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let code = errno
+            throw StoreError(.io, path: path, "cannot stat: \(FileSystem.errorText(code))", errno: code)
+        }
+        count = Int(st.st_size)
+        if count == 0 {
+            base = nil
+            return
+        }
+        guard let pointer = mmap(nil, count, PROT_READ, MAP_SHARED, fd, 0), pointer != MAP_FAILED else {
+            let code = errno
+            throw StoreError(.io, path: path, "cannot map \(count) bytes: \(FileSystem.errorText(code))", errno: code)
+        }
+        if sequential { _ = madvise(pointer, count, MADV_SEQUENTIAL) }
+        base = UnsafeRawPointer(pointer)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+
+    /// The mapped bytes; valid while this object is alive.
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Calls `body` with the bytes, keeping the mapping alive for the duration.
+    public func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try withExtendedLifetime(self) { () throws(E) -> R in try body(bytes) }
+    }
+}
