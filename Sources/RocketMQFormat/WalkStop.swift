@@ -10,6 +10,11 @@ public struct WalkStop: Sendable {
     public var position: Int
     public var reason: Reason
 
+    public init(position: Int, reason: Reason) {
+        self.position = position
+        self.reason = reason
+    }
+
     public var description: String {
         switch reason {
         case .noRecord(let end): end.description

@@ -1,0 +1,70 @@
+// Where a tool's lines go: a buffered file descriptor (stdout) or a collector (tests).
+//
+// Output is batched into large writes; a closed pipe (`rmqstore dump … | head`) ends the run
+// quietly instead of failing.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+public final class LineSink {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private let collector: ((String) -> Void)?
+    /// Set when the reader went away (EPIPE): callers should stop producing.
+    public private(set) var isClosed = false
+
+    public init(fileDescriptor: Int32 = 1, capacity: Int = 1 << 20) {
+        fd = fileDescriptor
+        collector = nil
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Collects each line (without its newline) by calling `collect`.
+    public init(collect: @escaping (String) -> Void) {
+        fd = -1
+        collector = collect
+    }
+
+    deinit { flush() }
+
+    /// Writes one line given as bytes without the trailing newline.
+    public func writeLine(_ bytes: [UInt8]) {
+        if let collector {
+            collector(String(decoding: bytes, as: UTF8.self))
+            return
+        }
+        buffer.append(contentsOf: bytes)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    public func writeLine(_ text: String) {
+        if let collector {
+            collector(text)
+            return
+        }
+        buffer.append(contentsOf: text.utf8)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    public func flush() {
+        guard fd >= 0, !buffer.isEmpty, !isClosed else { buffer.removeAll(keepingCapacity: true); return }
+        var done = 0
+        buffer.withUnsafeBytes { raw in
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    isClosed = true
+                    return
+                }
+                done += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
