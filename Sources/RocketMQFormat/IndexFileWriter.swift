@@ -1,0 +1,84 @@
+// Writing into one IndexFile in place, FORMAT.md §8.3 and §8.5 (`IndexFile.putKey`).
+//
+// Works on a mutable buffer (an mmap) so the store engine can index exactly as the broker does.
+// The header lives in the buffer and is re-read on every put, so the buffer is the only state.
+
+public struct IndexFileWriter {
+    public let bytes: UnsafeMutableRawBufferPointer
+    public let layout: IndexFileLayout
+
+    /// Fails when the buffer is not exactly `layout.fileSize` bytes.
+    public init(bytes: UnsafeMutableRawBufferPointer, layout: IndexFileLayout) throws(FormatError) {
+        try layout.validate(fileSize: bytes.count)
+        self.bytes = bytes
+        self.layout = layout
+    }
+
+    /// The header as it is in the buffer now.
+    public var header: IndexHeader {
+        // The size was validated at init, so the header is always there.
+        (try? IndexHeader(decoding: UnsafeRawBufferPointer(bytes))) ?? IndexHeader()
+    }
+
+    /// Prepares a freshly created (zeroed) file the way the `IndexFile` constructor does when
+    /// `IndexService` rotates: begin/end phy offset and timestamp are preset from the previous
+    /// file's end values when those are > 0. indexCount stays 0 on disk until the first put.
+    public func initializeNewFile(previousEndPhyOffset: Int64, previousEndTimestamp: Int64) {
+        var header = self.header
+        if previousEndPhyOffset > 0 {
+            header.beginPhyOffset = previousEndPhyOffset
+            header.endPhyOffset = previousEndPhyOffset
+        }
+        if previousEndTimestamp > 0 {
+            header.beginTimestamp = previousEndTimestamp
+            header.endTimestamp = previousEndTimestamp
+        }
+        header.store(into: bytes)
+    }
+
+    /// True when no further entry fits (indexCount ≥ N); the service then rotates.
+    public var isFull: Bool { Int(header.effectiveIndexCount) >= layout.indexNum }
+
+    /// `IndexFile.putKey` for an already normalized key hash (`IndexKey.hash`). Returns false
+    /// when the file is full (or the hash is negative, which Java would fail on too).
+    public func putKey(keyHash: Int32, phyOffset: Int64, storeTimestamp: Int64) -> Bool {
+        var header = self.header
+        let indexCount = header.effectiveIndexCount
+        guard Int(indexCount) < layout.indexNum, keyHash >= 0 else { return false }
+        let absSlotPos = layout.slotPosition(layout.slot(forKeyHash: keyHash))
+        guard var slotValue = UnsafeRawBufferPointer(bytes).readBigEndian(Int32.self, at: absSlotPos)
+        else { return false }
+        if slotValue <= 0 || slotValue > indexCount { slotValue = 0 }
+
+        // Quirk kept on purpose: computed against beginTimestamp BEFORE the first put of this
+        // file sets it, so entry 1 is relative to the value inherited at rotation (or 0).
+        var timeDiff = (storeTimestamp &- header.beginTimestamp) / 1000
+        if header.beginTimestamp <= 0 {
+            timeDiff = 0
+        } else if timeDiff > Int64(Int32.max) {
+            timeDiff = Int64(Int32.max)
+        } else if timeDiff < 0 {
+            timeDiff = 0
+        }
+
+        let entry = IndexEntry(keyHash: keyHash, phyOffset: phyOffset, timeDiff: Int32(timeDiff), prevIndex: slotValue)
+        guard entry.store(into: bytes, at: layout.entryPosition(Int(indexCount))) else { return false }
+        bytes.storeBytes(of: indexCount.bigEndian, toByteOffset: absSlotPos, as: Int32.self)
+
+        if indexCount <= 1 {
+            header.beginPhyOffset = phyOffset
+            header.beginTimestamp = storeTimestamp
+        }
+        if slotValue == 0 { header.hashSlotCount &+= 1 }
+        header.indexCount = indexCount + 1
+        header.endPhyOffset = phyOffset
+        header.endTimestamp = storeTimestamp
+        header.store(into: bytes)
+        return true
+    }
+
+    /// `putKey` for a key (`topic#key`).
+    public func putKey(_ key: IndexKey, phyOffset: Int64, storeTimestamp: Int64) -> Bool {
+        putKey(keyHash: key.hash, phyOffset: phyOffset, storeTimestamp: storeTimestamp)
+    }
+}

@@ -1,0 +1,43 @@
+// Index keys and their hash, FORMAT.md §8.2.
+//
+// The key string is `topic + "#" + key` and its hash is Java's `String.hashCode` made
+// non-negative by `IndexFile.indexKeyHashMethod`: abs(h), and 0 for Int32.min (whose abs
+// overflows back to itself in Java).
+
+public struct IndexKey: Sendable, Hashable {
+    /// The record's stored topic (e.g. `SCHEDULE_TOPIC_XXXX` for a delayed record).
+    public var topic: String
+    /// A UNIQ_KEY or one KEYS token.
+    public var key: String
+
+    public init(topic: String, key: String) {
+        self.topic = topic
+        self.key = key
+    }
+
+    /// `IndexService.buildKey`: `topic + "#" + key`.
+    public var keyString: String { topic + "#" + key }
+
+    /// The non-negative hash stored in entries.
+    public var hash: Int32 { Self.normalizedHash(JavaString.hashCode(keyString)) }
+
+    /// Hash of a full key string (`topic#key`).
+    public static func hash(ofKeyString keyString: String) -> Int32 {
+        normalizedHash(JavaString.hashCode(keyString))
+    }
+
+    /// Hash of `topic#key` from UTF-8 bytes, without building a String (for the dispatcher).
+    public static func hash(topic: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer) -> Int32 {
+        withUnsafeBytes(of: UInt8(ascii: "#")) { separator in
+            normalizedHash(JavaString.hashCode(concatenating: [topic, separator, key]))
+        }
+    }
+
+    /// `indexKeyHashMethod`: Math.abs, then Int32.min (still negative) becomes 0.
+    public static func normalizedHash(_ javaHash: Int32) -> Int32 {
+        javaHash == Int32.min ? 0 : abs(javaHash)
+    }
+
+    /// The slot of this key in a file with `layout`.
+    public func slot(in layout: IndexFileLayout) -> Int { layout.slot(forKeyHash: hash) }
+}
