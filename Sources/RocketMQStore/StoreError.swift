@@ -39,10 +39,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
                   "\(error.structure) \(error.field): \(error.expected)")
     }
 
-    /// The CLI exit status: 65 bad data, 74 I/O, 75 locked, 64 usage.
+    /// The CLI exit status: 65 bad data, 74 I/O, 75 locked, 64 usage (including "not a store").
     public var exitCode: Int32 {
         switch kind {
-        case .notAStore, .badData: 65
+        case .badData: 65
+        case .notAStore: 64
         case .io: 74
         case .locked: 75
         case .usage: 64

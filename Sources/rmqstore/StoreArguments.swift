@@ -3,6 +3,7 @@
 import ArgumentParser
 import RocketMQFormat
 import RocketMQStore
+import RocketMQTools
 
 struct StoreArguments: ParsableArguments {
     @Argument(help: "The store root (the directory holding commitlog/).")
@@ -72,14 +73,10 @@ func printError(_ text: String) {
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
         var copy = string
-        copy.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stderrPointer) }
+        copy.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
     }
 }
 
 #if canImport(Glibc)
 import Glibc
-nonisolated(unsafe) let stderrPointer = Glibc.stderr
-#elseif canImport(Musl)
-import Musl
-nonisolated(unsafe) let stderrPointer = Musl.stderr
 #endif
