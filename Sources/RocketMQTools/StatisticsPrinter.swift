@@ -21,19 +21,21 @@ public struct StatisticsPrinter {
         sink.writeLine("commitlog: \(s.files.count) files of \(layout.commitLogFileSize) bytes, \(s.messages) messages, "
             + "\(s.messageBytes) message bytes, \(s.blankBytes) blank bytes")
         sink.writeLine("")
-        sink.writeLine(Table.row(["file", "messages", "bytes", "blank", "data end", "first stored", "last stored", "damaged"]))
+        var files = Table(["file", "messages", "bytes", "blank", "data end", "first stored", "last stored", "damaged"])
         for f in s.files {
-            sink.writeLine(Table.row([f.name, "\(f.messages)", "\(f.messageBytes)", "\(f.blankBytes)", "\(f.dataEnd)",
-                                      time(f.firstStoreTimestamp), time(f.lastStoreTimestamp), "\(f.damagedRecords)"]))
+            files.add([f.name, "\(f.messages)", "\(f.messageBytes)", "\(f.blankBytes)", "\(f.dataEnd)",
+                       time(f.firstStoreTimestamp), time(f.lastStoreTimestamp), "\(f.damagedRecords)"])
         }
+        files.write(to: sink)
         sink.writeLine("")
-        sink.writeLine(Table.row(["topic", "queue", "messages", "bytes", "min offset", "max offset", "first stored", "last stored"]))
+        var queues = Table(["topic", "queue", "messages", "bytes", "min offset", "max offset", "first stored", "last stored"])
         for q in s.queues {
             let hasOffsets = q.maxQueueOffset != .min
-            sink.writeLine(Table.row([q.topic, "\(q.queueId)", "\(q.messages)", "\(q.bytes)",
-                                      hasOffsets ? "\(q.minQueueOffset)" : "-", hasOffsets ? "\(q.maxQueueOffset)" : "-",
-                                      time(q.firstStoreTimestamp), time(q.lastStoreTimestamp)]))
+            queues.add([q.topic, "\(q.queueId)", "\(q.messages)", "\(q.bytes)",
+                        hasOffsets ? "\(q.minQueueOffset)" : "-", hasOffsets ? "\(q.maxQueueOffset)" : "-",
+                        time(q.firstStoreTimestamp), time(q.lastStoreTimestamp)])
         }
+        queues.write(to: sink)
         let k = s.kinds
         sink.writeLine("")
         sink.writeLine("kinds: compressed \(k.compressed), multi-tag \(k.multiTags), transaction not \(k.transactionNot) / "
@@ -43,11 +45,12 @@ public struct StatisticsPrinter {
         if s.consumerLag.isEmpty {
             sink.writeLine("consumer lag: no config/consumerOffset.json")
         } else {
-            sink.writeLine(Table.row(["group", "topic", "queue", "consumer offset", "max offset", "lag"]))
+            var lag = Table(["group", "topic", "queue", "consumer offset", "max offset", "lag"])
             for l in s.consumerLag {
-                sink.writeLine(Table.row([l.group, l.topic, "\(l.queueId)", "\(l.consumerOffset)",
-                                          l.maxOffset.map { "\($0)" } ?? "no queue", l.lag.map { "\($0)" } ?? "-"]))
+                lag.add([l.group, l.topic, "\(l.queueId)", "\(l.consumerOffset)",
+                         l.maxOffset.map { "\($0)" } ?? "no queue", l.lag.map { "\($0)" } ?? "-"])
             }
+            lag.write(to: sink)
         }
         for note in s.notes { sink.writeLine("note: \(note)") }
     }
@@ -99,20 +102,22 @@ public struct StatisticsPrinter {
     }
 }
 
-/// Left-aligned columns separated by two spaces (widths fixed per column kind).
-enum Table {
-    static func row(_ cells: [String]) -> String {
-        cells.enumerated().map { i, cell in
-            let width = i == 0 ? 22 : 14
-            return cell.count >= width ? cell : cell + String(repeating: " ", count: width - cell.count)
-        }.joined(separator: "  ").trimmingTrailingSpaces()
-    }
-}
+/// A text table: columns as wide as their widest cell, two spaces apart.
+struct Table {
+    private var rows: [[String]]
+    init(_ header: [String]) { rows = [header] }
+    mutating func add(_ row: [String]) { rows.append(row) }
 
-extension String {
-    func trimmingTrailingSpaces() -> String {
-        var s = self
-        while s.last == " " { s.removeLast() }
-        return s
+    func write(to sink: LineSink) {
+        var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        for row in rows {
+            var line = ""
+            for (i, cell) in row.enumerated() {
+                line += cell
+                if i < row.count - 1 { line += String(repeating: " ", count: widths[i] - cell.count + 2) }
+            }
+            sink.writeLine(line)
+        }
     }
 }

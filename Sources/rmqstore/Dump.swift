@@ -106,7 +106,7 @@ extension Rmqstore {
                 dump.filter = filter
                 try RocketMQStoreCLI.run { try dump.run(layout, into: sink) }
             case .consumequeue, .index, .checkpoint, .config:
-                try RocketMQStoreCLI.run { try StoreFilesDump(format: format).run(what.target, layout, into: sink) }
+                try RocketMQStoreCLI.run { try StoreFilesDump(format: format, topic: topic, queueId: queue).run(what.target, layout, into: sink) }
             }
             sink.flush()
         }
