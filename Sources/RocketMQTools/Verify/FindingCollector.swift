@@ -9,6 +9,8 @@ final class FindingCollector {
     private(set) var suppressed = 0
     /// Areas whose findings are reported (others are dropped silently, for `--only`).
     var enabled = true
+    /// Codes reported as info whatever their severity (a live broker: queues lag or lead the log).
+    var downgradedToInfo: Set<String> = []
 
     init(limit: Int?, report: @escaping (Finding) -> Void) {
         self.limit = limit ?? .max
@@ -17,6 +19,8 @@ final class FindingCollector {
 
     func add(_ finding: Finding) {
         guard enabled else { return }
+        var finding = finding
+        if downgradedToInfo.contains(finding.code) { finding.severity = .info }
         counts[finding.severity, default: 0] += 1
         if worst == nil || finding.severity > worst! { worst = finding.severity }
         if emitted < limit {
