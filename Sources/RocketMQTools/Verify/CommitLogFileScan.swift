@@ -1,0 +1,39 @@
+// What the log pass learned from one commitlog file: kept small (per queue, not per record).
+
+import RocketMQStore
+
+/// A record (or a stretch of bytes) that fails its checks. Whether it is damage in the middle
+/// of the log or a torn tail is decided once every file has been scanned.
+struct PendingFailure: Sendable {
+    var position: Int
+    var physicalOffset: Int64
+    var code: String
+    var message: String
+    var expected: String?
+    var found: String?
+    /// Where valid records resume in the same file (nil: nothing readable follows in this file).
+    var resumesAt: Int?
+}
+
+struct CommitLogFileScan: Sendable {
+    var file: SegmentFile
+    var findings: [Finding] = []
+    var failures: [PendingFailure] = []
+    var records = 0
+    var firstValidStart: Int64?
+    var lastValidStart: Int64?
+    /// Physical end of the last valid record in this file.
+    var lastValidEnd: Int64?
+    var blankPosition: Int?
+    /// Position in the file where the readable data ends (the blank, or where the walk stopped).
+    var dataEnd = 0
+    var queueRuns: [VerifyQueueKey: QueueRun] = [:]
+    /// The last record the index dispatcher would index that carries a UNIQ_KEY or KEYS.
+    var lastKeyedOffset: Int64?
+    var lastStoreTimestamp: Int64 = 0
+    /// Set when the file could not be read at all.
+    var ioError: String?
+
+    var hasData: Bool { records > 0 || !failures.isEmpty || blankPosition != nil }
+    var endedWithBlank: Bool { blankPosition != nil }
+}

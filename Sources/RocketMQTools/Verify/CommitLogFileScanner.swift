@@ -1,0 +1,208 @@
+// Checks one commitlog file from byte 0, record by record (FORMAT.md §2, §11.3, §18 items 3–8).
+//
+// Every record gets RocketMQ's own check (RecordDecoder: magic, lengths, body CRC, size
+// formula, DELAY), plus PHYSICALOFFSET = file start + position and the unused SYSFLAG bits.
+// Unlike recovery it does not stop at damage: after a failing record it resumes at the next
+// position that holds a record whose PHYSICALOFFSET field names its own position, so every
+// damaged record is reported and the records behind it are still checked.
+
+import RocketMQFormat
+import RocketMQStore
+
+struct CommitLogFileScanner: Sendable {
+    var options: RecordCheckOptions
+
+    func scan(_ file: SegmentFile) -> CommitLogFileScan {
+        var result = CommitLogFileScan(file: file)
+        do {
+            let region = try MappedRegion(path: file.path)
+            region.withBytes { bytes in scan(bytes, into: &result) }
+        } catch {
+            result.ioError = "\(error)"
+        }
+        return result
+    }
+
+    func scan(_ bytes: UnsafeRawBufferPointer, into result: inout CommitLogFileScan) {
+        let file = result.file
+        let start = file.fromOffset
+        var position = 0
+        while true {
+            switch RecordDecoder.decode(bytes, at: position, options: options) {
+            case .blank(let blank):
+                result.blankPosition = position
+                result.dataEnd = position
+                if Int(blank.totalSize) != blank.bytesToFileEnd {
+                    result.findings.append(Finding(
+                        .info, "commitlog.blank-size", file: file.relativePath, position: Int64(position),
+                        physicalOffset: start + Int64(position), expected: String(blank.bytesToFileEnd),
+                        found: String(blank.totalSize),
+                        "end-of-file blank marker's TOTALSIZE differs from the bytes left in the file (RocketMQ ignores it)"))
+                }
+                return
+            case .end(let end):
+                if end.restIsZero {
+                    result.dataEnd = position
+                    return
+                }
+                let resume = Self.findRecord(in: bytes, after: position, fileStart: start)
+                let code: String
+                switch end.reason {
+                case .illegalMagic: code = "record.bad-magic"
+                case .fewerThan8Bytes, .zeroFilled: code = "commitlog.garbage-after-end"
+                }
+                let zeroHole = bytes.readBigEndian(Int64.self, at: position) == 0
+                result.failures.append(PendingFailure(
+                    position: position, physicalOffset: start + Int64(position),
+                    code: zeroHole ? "commitlog.zeroed-range" : code,
+                    message: zeroHole ? "zero bytes where a record should start, with data after them"
+                        : "no record starts here: \(end.description)",
+                    expected: zeroHole ? nil : "a record or blank magic",
+                    found: end.totalSizeField.map { _ in
+                        magicHex(bytes.readBigEndian(Int32.self, at: position + 4) ?? 0) },
+                    resumesAt: resume))
+                guard let resume else {
+                    result.dataEnd = position
+                    return
+                }
+                position = resume
+            case .message(let record):
+                let physical = start + Int64(position)
+                if let failure = Self.failure(of: record, physical: physical) {
+                    var next: Int?
+                    let end = position + Int(record.totalSize)
+                    if record.isComplete, record.totalSize >= RecordDecoder.minimumRecordSize, end <= bytes.count,
+                       Self.looksLikeBoundary(bytes, at: end, fileStart: start) {
+                        next = end
+                    } else {
+                        next = Self.findRecord(in: bytes, after: position, fileStart: start)
+                    }
+                    var pending = failure
+                    pending.position = position
+                    pending.resumesAt = next
+                    result.failures.append(pending)
+                    guard let next else {
+                        result.dataEnd = position
+                        return
+                    }
+                    position = next
+                    continue
+                }
+                account(record, physical: physical, into: &result)
+                position += Int(record.totalSize)
+            }
+        }
+    }
+
+    /// Why a decoded record fails, or nil when it passes every record check.
+    static func failure(of record: MessageRecordView, physical: Int64) -> PendingFailure? {
+        if !record.check.success {
+            let failure = record.check.failure
+            var expected: String?, found: String?
+            switch failure {
+            case .bodyCRCMismatch(let stored, let computed)?:
+                expected = String(computed); found = String(stored)
+            case .sizeMismatch(let totalSize, let computed)?:
+                expected = String(computed); found = String(totalSize)
+            default: break
+            }
+            return PendingFailure(
+                position: 0, physicalOffset: physical, code: failure?.code ?? "record.check-failed",
+                message: failure.map { "\($0)" } ?? "record fails the store's check", expected: expected, found: found)
+        }
+        if record.physicalOffset != physical {
+            return PendingFailure(
+                position: 0, physicalOffset: physical, code: "record.physical-offset-mismatch",
+                message: "PHYSICALOFFSET field differs from the record's position", expected: String(physical),
+                found: String(record.physicalOffset))
+        }
+        if record.sysFlag & MessageSysFlag.unusedMask != 0 {
+            return PendingFailure(
+                position: 0, physicalOffset: physical, code: "record.bad-sysflag",
+                message: "SYSFLAG has bits set above bit 10", expected: "bits >= 11 clear",
+                found: "0x" + String(UInt32(bitPattern: record.sysFlag), radix: 16))
+        }
+        if record.version == .v1 && record.topicLength <= 0 {
+            return PendingFailure(
+                position: 0, physicalOffset: physical, code: "record.bad-topic-length",
+                message: "V1 topic length must be 1...127", expected: "1...127", found: String(record.topicLength))
+        }
+        return nil
+    }
+
+    /// Bookkeeping for a valid record: queue runs, index completeness, timestamps.
+    func account(_ record: MessageRecordView, physical: Int64, into result: inout CommitLogFileScan) {
+        result.records += 1
+        if result.firstValidStart == nil { result.firstValidStart = physical }
+        result.lastValidStart = physical
+        result.lastValidEnd = physical + Int64(record.totalSize)
+        result.lastStoreTimestamp = record.storeTimestamp
+        let type = record.transactionType
+        if type != .rollback, (record.propertyBytes("UNIQ_KEY") != nil || (record.propertyBytes("KEYS")?.count ?? 0) > 0) {
+            result.lastKeyedOffset = physical
+        }
+        guard type.isDispatchedToConsumeQueue else {
+            if record.queueOffset != 0 {
+                result.findings.append(Finding(
+                    .info, "record.prepared-queue-offset", file: result.file.relativePath,
+                    position: Int64(record.position), physicalOffset: physical, topic: record.topic,
+                    queueId: record.queueId, expected: "0", found: String(record.queueOffset),
+                    "\(type.name) record has a non-zero QUEUEOFFSET"))
+            }
+            return
+        }
+        var step: Int64 = 1
+        if record.flags.contains(.innerBatch), let num = record.property("INNER_NUM").flatMap({ Int64($0) }), num > 0 {
+            step = num
+        }
+        let key = VerifyQueueKey(topic: record.topic, queueId: record.queueId)
+        if var run = result.queueRuns[key] {
+            if record.queueOffset != run.nextQueueOffset {
+                result.findings.append(Finding(
+                    .info, "log.queue-offset-gap", file: result.file.relativePath, position: Int64(record.position),
+                    physicalOffset: physical, topic: key.topic, queueId: key.queueId, queueOffset: record.queueOffset,
+                    expected: String(run.nextQueueOffset), found: String(record.queueOffset),
+                    "QUEUEOFFSET does not follow the previous record of this queue"))
+            }
+            run.nextQueueOffset = record.queueOffset + step
+            run.lastPhysicalOffset = physical
+            run.count += 1
+            result.queueRuns[key] = run
+        } else {
+            result.queueRuns[key] = QueueRun(
+                firstQueueOffset: record.queueOffset, nextQueueOffset: record.queueOffset + step,
+                firstPhysicalOffset: physical, lastPhysicalOffset: physical, count: 1)
+        }
+    }
+
+    /// True when `position` is the end of the file, all zeros to the end, or starts with a
+    /// message or blank magic.
+    static func looksLikeBoundary(_ bytes: UnsafeRawBufferPointer, at position: Int, fileStart: Int64) -> Bool {
+        if position >= bytes.count { return true }
+        guard let magic = bytes.readBigEndian(Int32.self, at: position + 4) else { return bytes.isAllZero(from: position) }
+        if magic == MessageVersion.blankMagic { return true }
+        if MessageVersion(magic: magic) != nil {
+            return bytes.readBigEndian(Int64.self, at: position + 28) == fileStart + Int64(position)
+        }
+        return bytes.isAllZero(from: position)
+    }
+
+    /// The next position after `position` holding a message whose PHYSICALOFFSET field names
+    /// that very position (or a blank marker that ends exactly at the end of the file).
+    static func findRecord(in bytes: UnsafeRawBufferPointer, after position: Int, fileStart: Int64) -> Int? {
+        var candidate = position + 1
+        let limit = bytes.count - 36
+        while candidate <= bytes.count - 8 {
+            let magic: Int32 = bytes.readBigEndianUnchecked(at: candidate + 4)
+            if magic == MessageVersion.blankMagic {
+                let size: Int32 = bytes.readBigEndianUnchecked(at: candidate)
+                if Int(size) == bytes.count - candidate { return candidate }
+            } else if candidate <= limit, MessageVersion(magic: magic) != nil,
+                      bytes.readBigEndianUnchecked(Int64.self, at: candidate + 28) == fileStart + Int64(candidate) {
+                return candidate
+            }
+            candidate += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,176 @@
+// The commitlog pass (FORMAT.md §1, §2, §18 items 1 and 3–8): file names, sizes, gaps and
+// blanks, then every record of every file, optionally several files at a time.
+//
+// Memory: per file scan results are small (findings, failures, one QueueRun per queue seen in
+// the file) and are merged in file order batch by batch, so the pass holds O(jobs × queues)
+// besides the mapped pages.
+
+import Dispatch
+import RocketMQFormat
+import RocketMQStore
+import Synchronization
+
+struct CommitLogVerifier {
+    var layout: StoreLayout
+    var options: VerifyOptions
+    var lockHeld: Bool
+    var checkOptions: RecordCheckOptions
+
+    func run(into collector: FindingCollector) -> LogFacts {
+        let files = layout.commitLogFiles
+        let scanner = CommitLogFileScanner(options: checkOptions)
+        var scans: [CommitLogFileScan] = []
+        scans.reserveCapacity(files.count)
+        let total = files.reduce(Int64(0)) { $0 + $1.size }
+        var done: Int64 = 0
+        let batchSize = max(1, options.jobs * 2)
+        var batchStart = 0
+        var queues: [VerifyQueueKey: QueueRun] = [:]
+        while batchStart < files.count {
+            let batch = Array(files[batchStart..<min(files.count, batchStart + batchSize)])
+            for var scan in scanBatch(batch, scanner: scanner) {
+                merge(&queues, scan.queueRuns, file: scan.file, into: &scan.findings)
+                scan.queueRuns = [:]
+                done += scan.file.size
+                scans.append(scan)
+                options.progress?(VerifyProgress(phase: "commitlog", bytesDone: done, bytesTotal: total))
+            }
+            batchStart += batchSize
+        }
+        return finish(scans, queues: queues, into: collector)
+    }
+
+    private func scanBatch(_ batch: [SegmentFile], scanner: CommitLogFileScanner) -> [CommitLogFileScan] {
+        if options.jobs <= 1 || batch.count <= 1 { return batch.map { scanner.scan($0) } }
+        let results = Mutex<[CommitLogFileScan?]>(Array(repeating: nil, count: batch.count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(options.jobs, batch.count)) { _ in
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < batch.count else { return }
+                let scan = scanner.scan(batch[index])
+                results.withLock { $0[index] = scan }
+            }
+        }
+        return results.withLock { $0.map { $0! } }
+    }
+
+    private func merge(_ queues: inout [VerifyQueueKey: QueueRun], _ runs: [VerifyQueueKey: QueueRun], file: SegmentFile,
+                       into findings: inout [Finding]) {
+        for (key, run) in runs {
+            guard var merged = queues[key] else {
+                queues[key] = run
+                continue
+            }
+            if run.firstQueueOffset != merged.nextQueueOffset {
+                findings.append(Finding(
+                    .info, "log.queue-offset-gap", file: file.relativePath,
+                    position: run.firstPhysicalOffset - file.fromOffset, physicalOffset: run.firstPhysicalOffset,
+                    topic: key.topic, queueId: key.queueId, queueOffset: run.firstQueueOffset,
+                    expected: String(merged.nextQueueOffset), found: String(run.firstQueueOffset),
+                    "QUEUEOFFSET does not follow the previous record of this queue"))
+            }
+            merged.nextQueueOffset = run.nextQueueOffset
+            merged.lastPhysicalOffset = run.lastPhysicalOffset
+            merged.count += run.count
+            queues[key] = merged
+        }
+    }
+
+    private func finish(_ scans: [CommitLogFileScan], queues: [VerifyQueueKey: QueueRun], into collector: FindingCollector) -> LogFacts {
+        let fileSize = layout.commitLogFileSize
+        let lastData = scans.lastIndex { $0.hasData }
+        let lastValidStart = scans.compactMap(\.lastValidStart).max() ?? -1
+        let endOffset = scans.compactMap(\.lastValidEnd).max() ?? (scans.first?.file.fromOffset ?? 0)
+        var failed = Set<Int64>()
+        var infos: [CommitLogMap.FileInfo] = []
+        var lastKeyed: Int64?
+        var lastStore: Int64 = 0
+        var records = 0
+
+        for (i, scan) in scans.enumerated() {
+            let file = scan.file
+            let path = file.relativePath
+            records += scan.records
+            if let keyed = scan.lastKeyedOffset { lastKeyed = max(lastKeyed ?? keyed, keyed) }
+            if scan.records > 0 { lastStore = scan.lastStoreTimestamp }
+            infos.append(CommitLogMap.FileInfo(file: file, dataEnd: scan.dataEnd))
+            let afterData = lastData.map { i > $0 } ?? true
+            if let error = scan.ioError {
+                collector.add(Finding(.damaged, "commitlog.unreadable", file: path, "cannot read: \(error)"))
+                continue
+            }
+            // Name and place in the sequence.
+            if fileSize > 0, file.fromOffset % fileSize != 0 {
+                collector.add(Finding(
+                    .damaged, "commitlog.misaligned-name", file: path, expected: "a multiple of \(fileSize)",
+                    found: String(file.fromOffset), "file name is not a multiple of the commitlog file size"))
+            }
+            if i + 1 < scans.count {
+                let step = scans[i + 1].file.fromOffset - file.fromOffset
+                if step > fileSize {
+                    collector.add(Finding(
+                        afterData ? .repairable : .damaged, "commitlog.gap", file: path,
+                        physicalOffset: file.fromOffset + fileSize, expected: SegmentFile.name(forOffset: file.fromOffset + fileSize),
+                        found: scans[i + 1].file.name, "commitlog file(s) missing after this one: \(step - fileSize) bytes of the log are absent"))
+                } else if step < fileSize {
+                    collector.add(Finding(
+                        .damaged, "commitlog.overlap", file: path, physicalOffset: scans[i + 1].file.fromOffset,
+                        expected: SegmentFile.name(forOffset: file.fromOffset + fileSize), found: scans[i + 1].file.name,
+                        "the next commitlog file starts inside this one"))
+                }
+            }
+            // Size.
+            if file.size != fileSize {
+                let severity: Finding.Severity = (afterData || (i == lastData && file.size < fileSize)) ? .repairable : .damaged
+                let code = file.size == 0 ? "commitlog.zero-length-file" : "commitlog.file-size"
+                collector.add(Finding(
+                    severity, code, file: path, expected: String(fileSize), found: String(file.size),
+                    "file size differs from the commitlog file size (RocketMQ 4.9.8 refuses to load the store)"))
+            }
+            // Blank at the end of every file before the last one with data.
+            if let lastData, i < lastData, !scan.endedWithBlank, scan.failures.isEmpty {
+                collector.add(Finding(
+                    .damaged, "commitlog.missing-blank", file: path, position: Int64(scan.dataEnd),
+                    physicalOffset: file.fromOffset + Int64(scan.dataEnd), expected: "a blank marker",
+                    found: "end of data", "file is not the last one with data but does not end with a blank marker; recovery would cut the log here"))
+            }
+            collector.add(scan.findings)
+            for failure in scan.failures {
+                failed.insert(failure.physicalOffset)
+                collector.add(classify(failure, file: file, isTail: failure.physicalOffset > lastValidStart))
+            }
+        }
+        let map = CommitLogMap(files: infos, fileSize: fileSize, endOffset: endOffset, failedOffsets: failed,
+                               options: checkOptions)
+        return LogFacts(map: map, queues: queues, lastKeyedOffset: lastKeyed, lastStoreTimestamp: lastStore,
+                        records: records)
+    }
+
+    /// Damage in the middle of the log, or a torn tail (nothing valid after it).
+    private func classify(_ failure: PendingFailure, file: SegmentFile, isTail: Bool) -> Finding {
+        var finding = Finding(
+            .damaged, failure.code, file: file.relativePath, position: Int64(failure.position),
+            physicalOffset: failure.physicalOffset, expected: failure.expected, found: failure.found, failure.message)
+        guard isTail else {
+            if let resume = failure.resumesAt {
+                finding.message += "; valid records resume at \(file.fromOffset + Int64(resume))"
+            }
+            return finding
+        }
+        if failure.code == "commitlog.garbage-after-end" {
+            finding.severity = .info
+            return finding
+        }
+        if lockHeld {
+            finding.severity = .info
+            finding.code = "record.tail-in-progress"
+            finding.message = "the broker holds the lock: a record being written at the end of the log (\(failure.code): \(failure.message))"
+        } else {
+            finding.severity = .repairable
+            finding.code = "record.torn-tail"
+            finding.message = "torn tail after the last valid record (\(failure.code): \(failure.message)); recovery truncates here"
+        }
+        return finding
+    }
+}

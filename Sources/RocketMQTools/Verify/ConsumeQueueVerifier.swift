@@ -1,0 +1,202 @@
+// Consume queue checks (FORMAT.md §7, §11.4, §18 items 1, 13–16), queue by queue, file by file.
+//
+// Each unit is compared with the record it points at (random access through CommitLogMap): same
+// TOTALSIZE, topic, QUEUEID, QUEUEOFFSET, a dispatchable transaction type and the tagsCode the
+// dispatcher computes. Completeness compares the queue's end with the next QUEUEOFFSET the log
+// pass saw for that queue. Memory: one queue at a time, one mapped CQ file at a time.
+
+import RocketMQFormat
+import RocketMQStore
+
+struct ConsumeQueueVerifier {
+    var layout: StoreLayout
+    var facts: LogFacts
+
+    /// The bounds of every queue found ([min, max) queue offsets), for the config checks.
+    func run(into collector: FindingCollector, summary: inout VerifySummary) -> [VerifyQueueKey: (min: Int64, max: Int64)] {
+        var bounds: [VerifyQueueKey: (min: Int64, max: Int64)] = [:]
+        if layout.rocksDBConsumeQueue {
+            collector.add(Finding(.info, "cq.rocksdb", file: "consumequeue",
+                                  "consumequeue/ holds RocksDB files: file consume queues are not authoritative and are checked as found"))
+        }
+        if !layout.hasConsumeQueueDirectory {
+            if !facts.queues.isEmpty {
+                let units = facts.queues.values.reduce(0) { $0 + $1.count }
+                collector.add(Finding(.repairable, "cq.missing-directory", file: "consumequeue", expected: "\(facts.queues.count) queues",
+                                      found: "no consumequeue/ directory",
+                                      "consumequeue/ is missing: \(units) dispatched messages in \(facts.queues.count) queues have no consume queue units (RocketMQ rebuilds them at start)"))
+            }
+            return bounds
+        }
+        var seen = Set<VerifyQueueKey>()
+        for location in layout.consumeQueues {
+            let key = VerifyQueueKey(topic: location.topic, queueId: location.queueId)
+            seen.insert(key)
+            summary.consumeQueues += 1
+            bounds[key] = check(location, key: key, into: collector, summary: &summary)
+        }
+        for (key, run) in facts.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
+            collector.add(Finding(
+                .repairable, "cq.missing-queue", file: "consumequeue/\(key.topic)/\(key.queueId)",
+                physicalOffset: run.firstPhysicalOffset, topic: key.topic, queueId: key.queueId,
+                queueOffset: run.firstQueueOffset, expected: "\(run.count) units", found: "no consume queue",
+                "the log holds \(run.count) dispatched messages of this queue but it has no consume queue"))
+        }
+        return bounds
+    }
+
+    private struct QueueState {
+        var firstReal: Int64?
+        var next: Int64 = 0
+        var previousPhysical: Int64 = -1
+        var zeroAt: (file: String, position: Int, queueOffset: Int64)?
+        var holeReported = false
+        var aheadFirst: (file: String, position: Int, queueOffset: Int64, physical: Int64)?
+        var aheadCount = 0
+    }
+
+    private func check(_ location: ConsumeQueueLocation, key: VerifyQueueKey, into collector: FindingCollector,
+                       summary: inout VerifySummary) -> (min: Int64, max: Int64) {
+        let fileSize = layout.consumeQueueFileSize
+        let directory = "consumequeue/\(location.topic)/\(location.queueId)"
+        var state = QueueState()
+        state.next = (location.files.first?.fromOffset ?? 0) / Int64(ConsumeQueueUnit.size)
+        if location.files.isEmpty {
+            collector.add(Finding(.info, "cq.empty-queue-directory", file: directory, topic: key.topic, queueId: key.queueId,
+                                  "queue directory holds no files"))
+        }
+        for (i, file) in location.files.enumerated() {
+            let path = file.relativePath
+            if file.fromOffset % fileSize != 0 {
+                collector.add(Finding(.repairable, "cq.misaligned-name", file: path, topic: key.topic, queueId: key.queueId,
+                                      expected: "a multiple of \(fileSize)", found: String(file.fromOffset),
+                                      "consume queue file name is not a multiple of the file size"))
+            }
+            if i + 1 < location.files.count, location.files[i + 1].fromOffset - file.fromOffset != fileSize {
+                collector.add(Finding(.repairable, "cq.file-gap", file: path, topic: key.topic, queueId: key.queueId,
+                                      expected: SegmentFile.name(forOffset: file.fromOffset + fileSize),
+                                      found: location.files[i + 1].name, "consume queue files are not contiguous"))
+            }
+            if file.size == 0 {
+                collector.add(Finding(.repairable, "cq.empty-file", file: path, topic: key.topic, queueId: key.queueId,
+                                      expected: String(fileSize), found: "0",
+                                      "zero-length consume queue file: RocketMQ refuses to start (apache/rocketmq#9728)"))
+                continue
+            } else if file.size != fileSize {
+                collector.add(Finding(.repairable, "cq.file-size", file: path, topic: key.topic, queueId: key.queueId,
+                                      expected: String(fileSize), found: String(file.size),
+                                      "consume queue file size differs from the configured size"))
+            }
+            guard let region = try? MappedRegion(path: file.path) else {
+                collector.add(Finding(.repairable, "cq.unreadable", file: path, topic: key.topic, queueId: key.queueId, "cannot read"))
+                continue
+            }
+            region.withBytes { bytes in
+                var position = 0
+                while position + ConsumeQueueUnit.size <= bytes.count {
+                    let unit = try! ConsumeQueueUnit(decoding: bytes, at: position)  // in bounds
+                    let queueOffset = ConsumeQueueUnit.queueOffset(fileStart: file.fromOffset, position: position)
+                    checkUnit(unit, file: file, fileIndex: i, position: position, queueOffset: queueOffset, key: key,
+                              state: &state, into: collector, summary: &summary)
+                    position += ConsumeQueueUnit.size
+                }
+            }
+        }
+        if let first = state.aheadFirst {
+            collector.add(Finding(
+                .repairable, "cq.ahead-of-log", file: first.file, position: Int64(first.position),
+                physicalOffset: first.physical, topic: key.topic, queueId: key.queueId, queueOffset: first.queueOffset,
+                expected: "< \(facts.endOffset)", found: String(first.physical),
+                "\(state.aheadCount) unit(s) from here point at or past the end of the log (\(facts.endOffset)); recovery truncates them"))
+        }
+        if let run = facts.queues[key], state.next < run.nextQueueOffset {
+            let missing = run.nextQueueOffset - state.next
+            collector.add(Finding(
+                .repairable, "cq.behind-log", file: directory, topic: key.topic, queueId: key.queueId,
+                queueOffset: state.next, expected: String(run.nextQueueOffset), found: String(state.next),
+                "consume queue is behind the log by \(missing) unit(s): dispatched messages up to queue offset \(run.nextQueueOffset - 1) have no unit"))
+        }
+        return (state.firstReal ?? state.next, state.next)
+    }
+
+    private func checkUnit(_ unit: ConsumeQueueUnit, file: SegmentFile, fileIndex: Int, position: Int, queueOffset: Int64,
+                           key: VerifyQueueKey, state: inout QueueState, into collector: FindingCollector,
+                           summary: inout VerifySummary) {
+        let path = file.relativePath
+        func finding(_ severity: Finding.Severity, _ code: String, physical: Int64? = nil, expected: String? = nil,
+                     found: String? = nil, _ message: String) -> Finding {
+            Finding(severity, code, file: path, position: Int64(position), physicalOffset: physical, topic: key.topic,
+                    queueId: key.queueId, queueOffset: queueOffset, expected: expected, found: found, message)
+        }
+        if unit.isAllZero {
+            if state.zeroAt == nil { state.zeroAt = (path, position, queueOffset) }
+            return
+        }
+        if let zero = state.zeroAt, !state.holeReported {
+            state.holeReported = true
+            collector.add(Finding(.repairable, "cq.hole", file: zero.file, position: Int64(zero.position), topic: key.topic,
+                                  queueId: key.queueId, queueOffset: zero.queueOffset,
+                                  "an all-zero unit is followed by units (first at \(path) @ \(position)); recovery stops at the hole"))
+        }
+        if unit.isPreBlank {
+            if fileIndex != 0 || state.firstReal != nil {
+                collector.add(finding(.repairable, "cq.misplaced-pre-blank",
+                                      "pre-blank unit (0, 0x7FFFFFFF, 0) after the start of the queue's first file"))
+            }
+            state.next = queueOffset + 1
+            return
+        }
+        guard unit.isValid else {
+            collector.add(finding(.repairable, "cq.invalid-unit", physical: unit.physicalOffset,
+                                  found: "offset \(unit.physicalOffset), size \(unit.size)", "invalid unit (offset < 0 or size <= 0)"))
+            if state.zeroAt == nil { state.zeroAt = (path, position, queueOffset) }
+            return
+        }
+        summary.consumeQueueUnits += 1
+        if state.firstReal == nil { state.firstReal = queueOffset }
+        state.next = queueOffset + 1
+        if unit.physicalOffset <= state.previousPhysical {
+            collector.add(finding(.repairable, "cq.offset-not-increasing", physical: unit.physicalOffset,
+                                  expected: "> \(state.previousPhysical)", found: String(unit.physicalOffset),
+                                  "physical offsets must strictly increase within a queue"))
+        }
+        state.previousPhysical = unit.physicalOffset
+        let delayLevels = layout.options.delayLevels
+        let result: Finding? = facts.map.withRecord(at: unit.physicalOffset) { lookup in
+            switch lookup {
+            case .belowMin:
+                return nil
+            case .beyondEnd:
+                if state.aheadFirst == nil { state.aheadFirst = (path, position, queueOffset, unit.physicalOffset) }
+                state.aheadCount += 1
+                return nil
+            case .damaged:
+                return finding(.info, "cq.points-at-damaged-record", physical: unit.physicalOffset,
+                               "unit points at a record that fails its checks (reported with the commitlog)")
+            case .noFile, .notARecord:
+                return finding(.repairable, "cq.no-record", physical: unit.physicalOffset,
+                               "unit points at an offset where no valid record starts")
+            case .record(let record):
+                var problems: [(String, String, String)] = []
+                if record.totalSize != unit.size { problems.append(("size", String(unit.size), String(record.totalSize))) }
+                if !record.topicBytes.elementsEqual(key.topic.utf8) { problems.append(("topic", key.topic, record.topic)) }
+                if record.queueId != key.queueId { problems.append(("queueId", String(key.queueId), String(record.queueId))) }
+                if record.queueOffset != queueOffset { problems.append(("queueOffset", String(queueOffset), String(record.queueOffset))) }
+                if !record.transactionType.isDispatchedToConsumeQueue {
+                    problems.append(("transactionType", "not or commit", record.transactionType.name))
+                }
+                if !ConsumeQueueUnit.isExtAddress(unit.tagsCode) {
+                    let tags = record.tagsCode(delayLevels: delayLevels)
+                    if tags != unit.tagsCode { problems.append(("tagsCode", String(unit.tagsCode), String(tags))) }
+                }
+                guard !problems.isEmpty else { return nil }
+                let fields = problems.map(\.0).joined(separator: ", ")
+                return finding(.repairable, "cq.unit-mismatch", physical: unit.physicalOffset,
+                               expected: problems.map { "\($0.0)=\($0.1)" }.joined(separator: " "),
+                               found: problems.map { "\($0.0)=\($0.2)" }.joined(separator: " "),
+                               "unit does not match the record it points at (\(fields)); expected = unit/queue, found = record")
+            }
+        }
+        if let result { collector.add(result) }
+    }
+}

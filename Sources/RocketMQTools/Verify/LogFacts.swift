@@ -1,0 +1,13 @@
+// What the commitlog pass hands to the consume queue, index and metadata checks.
+
+struct LogFacts {
+    var map: CommitLogMap
+    /// Per queue: first and next queue offset and physical range of its dispatchable records.
+    var queues: [VerifyQueueKey: QueueRun]
+    var lastKeyedOffset: Int64?
+    var lastStoreTimestamp: Int64
+    var records: Int
+    var minOffset: Int64 { map.minOffset }
+    /// End of the last valid record (0 when there is none).
+    var endOffset: Int64 { map.endOffset }
+}

@@ -1,0 +1,18 @@
+// (topic, queueId) as a dictionary key.
+
+struct VerifyQueueKey: Hashable, Comparable, Sendable {
+    var topic: String
+    var queueId: Int32
+
+    static func < (a: VerifyQueueKey, b: VerifyQueueKey) -> Bool { (a.topic, a.queueId) < (b.topic, b.queueId) }
+}
+
+/// What the log pass remembers per queue: O(1) per queue, whatever the number of records.
+struct QueueRun: Sendable {
+    var firstQueueOffset: Int64
+    /// The queue offset the next record should carry.
+    var nextQueueOffset: Int64
+    var firstPhysicalOffset: Int64
+    var lastPhysicalOffset: Int64
+    var count: Int
+}

@@ -1,0 +1,36 @@
+// The verdict classes of `verify` and their exit statuses.
+
+public enum VerifyVerdict: String, Sendable, Comparable {
+    /// No finding above info: exit 0.
+    case clean
+    /// Only repairable findings: exit 1.
+    case repairable
+    /// Message data damaged: exit 65.
+    case damaged
+
+    public init(worst: Finding.Severity?) {
+        switch worst {
+        case nil, .info?: self = .clean
+        case .repairable?: self = .repairable
+        case .damaged?: self = .damaged
+        }
+    }
+
+    public var exitCode: Int32 {
+        switch self {
+        case .clean: 0
+        case .repairable: 1
+        case .damaged: 65
+        }
+    }
+
+    private var rank: Int {
+        switch self {
+        case .clean: 0
+        case .repairable: 1
+        case .damaged: 2
+        }
+    }
+
+    public static func < (a: VerifyVerdict, b: VerifyVerdict) -> Bool { a.rank < b.rank }
+}

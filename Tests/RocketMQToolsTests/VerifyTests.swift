@@ -1,0 +1,127 @@
+import Foundation
+import RocketMQFormat
+import RocketMQStore
+import RocketMQTools
+import Testing
+import TestSupport
+
+/// `verify` on every fixture: no false alarms on clean stores, the right verdict and a finding at
+/// the exact offsets of each corruption, and seeded damage on temp copies.
+@Suite struct VerifyTests {
+    static let cleanFixtures = [
+        "rocketmq-4.9.8/basic", "rocketmq-4.9.8/ipv6_compressed_batch", "rocketmq-4.9.8/delayed",
+        "rocketmq-4.9.8/transaction", "rocketmq-4.9.8/sync_flush", "rocketmq-4.9.8/corrupt_base",
+        "rocketmq-5.3.3/v5_basic",
+    ]
+
+    static func verify(_ root: String, lockHeld: Bool = false, jobs: Int = 1) throws -> (VerifySummary, [Finding]) {
+        var findings: [Finding] = []
+        let summary = try StoreVerifier.verify(root, options: VerifyOptions(jobs: jobs, lockHeld: lockHeld)) { findings.append($0) }
+        return (summary, findings)
+    }
+
+    static func corruption(_ scenario: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(Fixtures.root)/\(scenario)/scenario.json"))
+        let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return json["corruption"] as? [String: Any] ?? [:]
+    }
+
+    static func int64(_ value: Any?) -> Int64 { (value as! NSNumber).int64Value }
+
+    @Test(arguments: cleanFixtures)
+    func cleanFixtureHasNoFindings(_ scenario: String) throws {
+        for jobs in [1, 3] {
+            let (summary, findings) = try Self.verify(Fixtures.store(scenario), jobs: jobs)
+            let alarms = findings.filter { $0.severity > .info }
+            #expect(alarms.isEmpty, "\(scenario): \(alarms)")
+            #expect(summary.verdict == .clean)
+            #expect(summary.exitCode == 0)
+            #expect(summary.records > 0)
+        }
+    }
+
+    @Test func tornTailZeroed() throws {
+        let scenario = "rocketmq-4.9.8/corrupt_a_torn_tail_zeroed"
+        let offset = Self.int64(try Self.corruption(scenario)["lastMessagePhysicalOffset"])
+        let (summary, findings) = try Self.verify(Fixtures.store(scenario))
+        #expect(summary.verdict == .repairable)
+        #expect(findings.contains { $0.code == "record.torn-tail" && $0.physicalOffset == offset && $0.severity == .repairable })
+        // With a live broker holding the lock, the same tail is a write in progress.
+        let (live, liveFindings) = try Self.verify(Fixtures.store(scenario), lockHeld: true)
+        #expect(liveFindings.contains { $0.code == "record.tail-in-progress" && $0.physicalOffset == offset && $0.severity == .info })
+        #expect(!liveFindings.contains { $0.code.hasPrefix("record.") && $0.severity > .info })
+        #expect(live.verdict == .clean, "\(liveFindings)")
+    }
+
+    @Test func tornFileTruncated() throws {
+        let scenario = "rocketmq-4.9.8/corrupt_a2_torn_file_truncated"
+        let corruption = try Self.corruption(scenario)
+        let file = "commitlog/" + (corruption["file"] as! String)
+        let length = Self.int64(corruption["truncatedToFileLength"])
+        let (summary, findings) = try Self.verify(Fixtures.store(scenario))
+        #expect(summary.verdict == .repairable)
+        #expect(findings.contains { $0.code == "commitlog.file-size" && $0.file == file && $0.found == String(length) })
+        #expect(findings.contains { $0.code == "record.torn-tail" && $0.file == file })
+    }
+
+    @Test(arguments: ["rocketmq-4.9.8/corrupt_b_crc_flip_middle", "rocketmq-4.9.8/corrupt_b2_crc_flip_last_file"])
+    func crcFlip(_ scenario: String) throws {
+        let corruption = try Self.corruption(scenario)
+        let offset = Self.int64(corruption["messagePhysicalOffset"])
+        let file = "commitlog/" + (corruption["file"] as! String)
+        for jobs in [1, 4] {
+            let (summary, findings) = try Self.verify(Fixtures.store(scenario), jobs: jobs)
+            #expect(summary.verdict == .damaged)
+            #expect(summary.exitCode == 65)
+            let damaged = findings.filter { $0.severity == .damaged }
+            #expect(damaged.count == 1)
+            #expect(damaged.first?.code == "record.crc-mismatch")
+            #expect(damaged.first?.physicalOffset == offset)
+            #expect(damaged.first?.file == file)
+        }
+    }
+
+    @Test func consumeQueueAheadOfLog() throws {
+        let scenario = "rocketmq-4.9.8/corrupt_c_cq_ahead_of_commitlog"
+        let end = Self.int64(try Self.corruption(scenario)["newCommitLogEnd"])
+        let (summary, findings) = try Self.verify(Fixtures.store(scenario))
+        #expect(summary.verdict == .repairable)
+        #expect(summary.maxOffset == end)
+        #expect(findings.contains { $0.code == "cq.ahead-of-log" && $0.physicalOffset == end })
+        #expect(findings.contains { $0.code == "index.ahead-of-log" && $0.physicalOffset == end })
+        #expect(!findings.contains { $0.severity == .damaged })
+    }
+
+    @Test(arguments: [
+        ("rocketmq-4.9.8/corrupt_d_cq_missing", "cq.missing-directory"),
+        ("rocketmq-4.9.8/corrupt_e_index_missing", "index.missing"),
+        ("rocketmq-4.9.8/corrupt_f_checkpoint_missing", "checkpoint.missing"),
+    ])
+    func missingPart(_ scenario: String, _ code: String) throws {
+        let (summary, findings) = try Self.verify(Fixtures.store(scenario))
+        #expect(summary.verdict == .repairable)
+        #expect(findings.filter { $0.severity > .info }.map(\.code) == [code])
+    }
+
+    @Test func crashKilled() throws {
+        let (summary, findings) = try Self.verify(Fixtures.store("rocketmq-4.9.8/crash_killed"))
+        #expect(summary.verdict == .repairable)
+        #expect(findings.contains { $0.code == "store.abort-present" })
+        let behind = findings.filter { $0.code == "cq.behind-log" }
+        let missing = behind.reduce(Int64(0)) { $0 + Int64($1.expected!)! - Int64($1.found!)! }
+        #expect(missing == 3)
+        #expect(!findings.contains { $0.severity == .damaged })
+    }
+
+    @Test func jsonOutputHasPhysicalOffsetAndSummary() throws {
+        let (summary, findings) = try Self.verify(Fixtures.store("rocketmq-4.9.8/corrupt_b_crc_flip_middle"))
+        let formatter = FindingFormatter(format: .json)
+        let line = formatter.line(findings.first { $0.severity == .damaged }!)
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        #expect(object["physicalOffset"] as? Int == 424268)
+        #expect(object["code"] as? String == "record.crc-mismatch")
+        let last = try JSONSerialization.jsonObject(with: Data(formatter.line(summary).utf8)) as! [String: Any]
+        #expect(last["type"] as? String == "summary")
+        #expect(last["exitCode"] as? Int == 65)
+    }
+}
