@@ -93,7 +93,7 @@ public struct HostAddress: Sendable, Hashable, CustomStringConvertible {
 
 extension String {
     /// Splits on a multi-character separator (no Foundation in this module).
-    func components(separatedByString separator: String) -> [String] {
+    public func components(separatedByString separator: String) -> [String] {
         var result: [String] = []
         var current = Substring(self)
         while let range = current.firstRange(of: separator) {

@@ -144,8 +144,6 @@ public struct JSONLineWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     private mutating func escapeASCIIOrValidUTF8(_ raw: UnsafeRawBufferPointer) {
         var runStart = 0
         for (i, byte) in raw.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
@@ -158,8 +156,8 @@ public struct JSONLineWriter: Sendable {
             case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
             default:
                 bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0xF)])
+                bytes.append(Hex.lowerDigits[Int(byte >> 4)])
+                bytes.append(Hex.lowerDigits[Int(byte & 0xF)])
             }
             runStart = i + 1
         }

@@ -35,21 +35,8 @@ public struct MessageFilter: Sendable {
         if let key, !record.indexKeys.contains(key) { return false }
         if let tag {
             guard let tags = record.property("TAGS") else { return false }
-            if tags != tag && !tags.components(separatedBy: "||").contains(tag) { return false }
+            if tags != tag && !tags.components(separatedByString: "||").contains(tag) { return false }
         }
         return true
-    }
-}
-
-extension String {
-    func components(separatedBy separator: String) -> [String] {
-        var result: [String] = []
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: separator) {
-            result.append(String(rest[..<range.lowerBound]))
-            rest = rest[range.upperBound...]
-        }
-        result.append(String(rest))
-        return result
     }
 }
