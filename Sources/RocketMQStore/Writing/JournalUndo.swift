@@ -73,6 +73,9 @@ public enum JournalUndo {
                 }
             case .exchangeDirectory:
                 let staging = root + "/" + (entry.staging ?? entry.path + ".rmqstore-staging")
+                let stagingParent = DurableFile.parent(of: staging)
+                let createdParent = !FileSystem.exists(stagingParent)
+                try DurableFile.makeDirectories(stagingParent)
                 let pathDigest = FileSystem.exists(path) ? try DurableFile.treeDigest(path) : nil
                 let pathIsOld = pathDigest != nil && pathDigest == entry.sha256Before
                 if !pathIsOld {
@@ -91,6 +94,7 @@ public enum JournalUndo {
                     steps.append(Step(path: entry.path, action: "restored directory"))
                 }
                 if FileSystem.exists(staging) { try removeTree(staging) }
+                if createdParent { try? DurableFile.removeDirectory(stagingParent) }
             }
             // Every restored file must be the original again.
             let restored = entry.action == .exchangeDirectory
