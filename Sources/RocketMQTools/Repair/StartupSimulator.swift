@@ -156,8 +156,10 @@ public struct StartupSimulator {
         return preview
     }
 
-    static func indexHeader(_ file: SegmentFile) throws(StoreError) -> IndexHeader {
-        let bytes = try FileSystem.read(file.path, offset: 0, count: IndexHeader.size)
+    static func indexHeader(_ file: SegmentFile) throws(StoreError) -> IndexHeader { try indexHeader(path: file.path) }
+
+    static func indexHeader(path: String) throws(StoreError) -> IndexHeader {
+        let bytes = try FileSystem.read(path, offset: 0, count: IndexHeader.size)
         // Java maps the configured size whatever the file holds: a short header reads as zeros.
         let padded = bytes + [UInt8](repeating: 0, count: max(0, IndexHeader.size - bytes.count))
         return padded.withUnsafeBytes { (try? IndexHeader(decoding: $0)) ?? IndexHeader() }
