@@ -9,6 +9,10 @@ import Musl
 #endif
 
 public enum JournalUndo {
+    /// Repairs build new files in `<store>/.rmqstore-staging-<command>/` (same file system, so
+    /// directories can be exchanged atomically).
+    public static let stagingPrefix = ".rmqstore-staging-"
+
     public struct Step: Sendable {
         public var path: String
         public var action: String
@@ -104,6 +108,11 @@ public enum JournalUndo {
                 throw StoreError(.badData, path: entry.path,
                                  "after undo the SHA-256 is \(restored ?? "absent"), expected \(entry.sha256Before ?? "absent"): salvage copy incomplete?")
             }
+        }
+        // Scratch directories a killed repair left behind are ours: they go too.
+        for entry in try FileSystem.list(root) where entry.kind == .directory && entry.name.hasPrefix(stagingPrefix) {
+            try removeTree(root + "/" + entry.name)
+            steps.append(Step(path: entry.name, action: "removed staging directory"))
         }
         journal.state = .undone
         try journal.save()
