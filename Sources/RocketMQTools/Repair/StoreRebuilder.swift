@@ -104,6 +104,7 @@ public struct StoreRebuilder {
             throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
         }
         let plan = try plan()
+        PhaseTimer.mark("plan walk")
         let stagingName = ".rmqstore-staging-rebuild"
         let staging = layout.root + "/" + stagingName
         if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
@@ -113,7 +114,9 @@ public struct StoreRebuilder {
             indexLayout: topic == nil ? indexLayout : nil, delayLevels: layout.options.delayLevels)
         var lastIndexEnd: Int64 = 0
         try walk { record throws(StoreError) in try dispatcher.dispatch(record) }
+        PhaseTimer.mark("dispatch walk")
         dispatcher.flush(index: true)
+        PhaseTimer.mark("flush")
         if let index = dispatcher.index, let last = index.files.last { lastIndexEnd = last.endTimestamp }
         let indexFiles = dispatcher.index?.files.count ?? 0
         dispatcher.shutdown()
@@ -141,8 +144,23 @@ public struct StoreRebuilder {
                                    reason: "logicsMsgTimestamp/indexMsgTimestamp of the rebuilt files"))
         var writer = StoreWriter(root: layout.root, salvageDirectory: salvageDirectory, command: "rebuild")
         let journal = try writer.apply(changes)
+        PhaseTimer.mark("swap (salvage, journal, digests)")
         if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
         return Result(plan: plan, journal: journal, indexFiles: indexFiles, seconds: MonotonicClock.now() - started)
+    }
+}
+
+/// Phase durations on stderr when RMQSTORE_TIMINGS is set (for benchmarking the repairs).
+enum PhaseTimer {
+    nonisolated(unsafe) static var last = MonotonicClock.now()
+    static let enabled = getenv("RMQSTORE_TIMINGS") != nil
+
+    static func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = MonotonicClock.now()
+        let line = "timing: \(phase): \(Int((now - last) * 1000)) ms\n"
+        last = now
+        _ = line.withCString { write(2, $0, strlen($0)) }
     }
 }
 
