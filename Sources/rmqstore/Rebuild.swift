@@ -58,7 +58,7 @@ extension Rmqstore {
                 return
             }
             let salvage = mutation.salvageDir ?? StoreWriter.defaultSalvageDirectory(forStoreAt: layout.root)
-            let result = try withStoreErrors { try rebuilder.apply(salvageDirectory: salvage) }
+            let result = try withStoreErrors { try rebuilder.apply(salvageDirectory: salvage, plan: plan) }
             emit("summary", [("applied", .bool(true)), ("records", .integer(Int64(plan.records))),
                              ("indexFiles", .integer(Int64(result.indexFiles))), ("journal", .string(salvage + "/journal.json")),
                              ("seconds", .double(result.seconds))],
