@@ -103,7 +103,8 @@ public struct StoreRebuilder {
         if let holder = StoreLock.holder(ofStoreAt: layout.root) {
             throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
         }
-        let plan = try precomputed ?? plan()
+        let plan: Plan
+        if let precomputed { plan = precomputed } else { plan = try self.plan() }
         PhaseTimer.mark("plan walk")
         let stagingName = ".rmqstore-staging-rebuild"
         let staging = layout.root + "/" + stagingName
