@@ -15,6 +15,7 @@ public enum TransactionScan {
         var realTopic: String?
         var realQueueId: Int32?
         var bornTimestamp: Int64
+        var queueId: Int32
         var copies: [TransactionState.HalfCopy]
     }
 
@@ -56,7 +57,7 @@ public enum TransactionScan {
                     halves.append(Half(
                         uniqKey: key, producerGroup: record.property("PGROUP"), realTopic: record.property("REAL_TOPIC"),
                         realQueueId: record.property("REAL_QID").flatMap(JavaString.parseInt),
-                        bornTimestamp: record.bornTimestamp, copies: [copy]))
+                        bornTimestamp: record.bornTimestamp, queueId: record.queueId, copies: [copy]))
                     if let key { halfByKey[key] = halves.count - 1 }
                 }
             } else if topic.elementsEqual(TransactionRecords.opTopic.utf8) {
@@ -79,6 +80,7 @@ public enum TransactionScan {
                 realTopic: half.realTopic, realQueueId: half.realQueueId, bornTimestamp: half.bornTimestamp,
                 ageMillis: now - half.bornTimestamp, checkCount: half.copies.map(\.checkTimes).max() ?? 0,
                 halves: half.copies)
+            state.halfQueueId = half.queueId
             // Resolved when an op names any copy, or the offset a copy renews (§13.3 step 3).
             for copy in half.copies {
                 for offset in [copy.queueOffset, copy.preparedQueueOffset].compactMap({ $0 }) {

@@ -27,6 +27,8 @@ public struct TransactionState: Sendable {
     public var producerGroup: String?
     public var realTopic: String?
     public var realQueueId: Int32?
+    /// The half queue's id (0: the broker keeps one half queue); the legacy record's own queue.
+    public var halfQueueId: Int32 = 0
     public var bornTimestamp: Int64
     /// now − bornTimestamp, in ms.
     public var ageMillis: Int64
