@@ -52,9 +52,13 @@ public final class CommitLog: @unchecked Sendable {
     /// and store hosts, born timestamp, reconsume times, prepared offset, body and properties;
     /// the commitlog computes BODYCRC, the IPv6 sysflag bits, the delay rewrite, QUEUEOFFSET,
     /// PHYSICALOFFSET and STORETIMESTAMP.
-    public func putMessage(_ message: MessageRecord) -> PutMessageResult {
+    ///
+    /// `delayLevel` nil takes the level from the DELAY property, as the broker reads it from
+    /// the message's map; pass 0 for a message whose map has no DELAY although its stored
+    /// string does (what the schedule service re-puts at delivery, §12.2).
+    public func putMessage(_ message: MessageRecord, delayLevel: Int32? = nil) -> PutMessageResult {
         var record = message
-        if let refusal = prepare(&record) { return refusal }
+        if let refusal = prepare(&record, delayLevel: delayLevel) { return refusal }
         let length = record.encodedLength
         if let refusal = checkLength(length, total: length) { return refusal }
         let transaction = record.flags.transactionType
@@ -97,7 +101,7 @@ public final class CommitLog: @unchecked Sendable {
                 return .refused(.messageIllegal, "a batch cannot carry a delay level (message \(index) has DELAY=\(delay))")
             }
             // The delay rewrite does not apply to batches; prepare() only sets CRC and host bits.
-            if let refusal = prepare(&records[index], allowDelay: false) { return refusal }
+            if let refusal = prepare(&records[index], delayLevel: 0) { return refusal }
             total += records[index].encodedLength
         }
         if let refusal = checkLength(records.map(\.encodedLength).max() ?? 0, total: total) { return refusal }
@@ -143,7 +147,7 @@ public final class CommitLog: @unchecked Sendable {
     }
 
     /// Body CRC, IPv6 bits, the delay rewrite (§12.1) and the static limits, outside the lock.
-    private func prepare(_ record: inout MessageRecord, allowDelay: Bool = true) -> PutMessageResult? {
+    private func prepare(_ record: inout MessageRecord, delayLevel explicitLevel: Int32?) -> PutMessageResult? {
         record.version = .v1
         record.bodyCRC = CRC32.rocketMQ(record.body)
         var flags = record.flags
@@ -155,11 +159,11 @@ public final class CommitLog: @unchecked Sendable {
             return .refused(.messageIllegal, "born and store hosts must be IPv4 or IPv6 addresses")
         }
         let transaction = flags.transactionType
-        if allowDelay && (transaction == .notType || transaction == .commit) {
-            guard let level = delayLevel(of: record) else {
+        if explicitLevel != 0 && (transaction == .notType || transaction == .commit) {
+            guard let level = explicitLevel ?? delayLevel(of: record) else {
                 return .refused(.messageIllegal, "DELAY property is not a number")
             }
-            if level > 0 { rewriteForDelay(&record, level: level) }
+            if level > 0 { rewriteForDelay(&record, level: level, setProperty: explicitLevel != nil) }
         }
         guard !record.topic.isEmpty, record.topic.count <= Int(Int8.max) else {
             return .refused(.messageIllegal, "topic must be 1 to 127 bytes, found \(record.topic.count)")
@@ -172,9 +176,10 @@ public final class CommitLog: @unchecked Sendable {
 
     /// §12.1: clamp the level, add REAL_TOPIC/REAL_QID, re-serialize the map in Java HashMap
     /// order, move to SCHEDULE_TOPIC_XXXX queue level − 1.
-    private func rewriteForDelay(_ record: inout MessageRecord, level: Int32) {
+    private func rewriteForDelay(_ record: inout MessageRecord, level: Int32, setProperty: Bool) {
         var map = JavaPropertyMap(parsing: record.properties)
         var effective = level
+        if setProperty { map["DELAY"] = String(level) }
         if level > delayLevels.maxLevel {
             effective = delayLevels.maxLevel
             map["DELAY"] = String(effective)

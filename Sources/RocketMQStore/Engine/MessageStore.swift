@@ -91,9 +91,9 @@ public final class MessageStore: @unchecked Sendable {
 
     /// Appends one message (see `CommitLog.putMessage`); with SYNC_FLUSH returns after the
     /// record is forced.
-    public func putMessage(_ message: MessageRecord) -> PutMessageResult {
+    public func putMessage(_ message: MessageRecord, delayLevel: Int32? = nil) -> PutMessageResult {
         guard !closed else { return .refused(.serviceNotAvailable, "store is closed") }
-        return awaitDurability(commitLog.putMessage(message))
+        return awaitDurability(commitLog.putMessage(message, delayLevel: delayLevel))
     }
 
     /// Appends a batch (see `CommitLog.putMessages`).

@@ -91,3 +91,47 @@ import TestSupport
         #expect(putCount > 100)
     }
 }
+
+/// The delay rewrite (§12.1) against the `delayed` fixture: every SCHEDULE_TOPIC_XXXX record
+/// is put back as the message the producer sent (real topic and queue, REAL_TOPIC/REAL_QID
+/// removed from the map), every other record verbatim without a delay (the schedule service's
+/// deliveries); with the fixture's store times the commitlog and consume queues are identical.
+@Suite struct DelayRewriteTests {
+    @Test func rePutOfTheDelayedFixtureIsIdentical() throws {
+        let scenario = "rocketmq-4.9.8/delayed"
+        let target = EngineTestSupport.temporaryDirectory("delay")
+        defer { EngineTestSupport.remove(target) }
+        let store = try MessageStore.open(target, config: try FixtureReplay.config(scenario))
+        var delayed = 0
+        for record in try FixtureReplay.records(scenario) {
+            let fixtureTime = record.storeTimestamp
+            store.commitLog.clock = { fixtureTime }
+            var message = record
+            var level: Int32? = 0
+            if record.topicString == DelayLevelTable.scheduleTopic {
+                var map = JavaPropertyMap(parsing: record.properties)
+                message.topic = Array(map["REAL_TOPIC"]!.utf8)
+                message.queueId = Int32(map["REAL_QID"]!)!
+                map["REAL_TOPIC"] = nil
+                map["REAL_QID"] = nil
+                message.properties = map.serialized()
+                level = nil
+                delayed += 1
+            }
+            let result = store.putMessage(message, delayLevel: level)
+            #expect(result.status == .putOK)
+            #expect(result.records.first?.physicalOffset == record.physicalOffset)
+        }
+        #expect(delayed > 50)
+        try store.close()
+        let fixture = Fixtures.store(scenario)
+        for name in CompatibilityTests.files(in: fixture + "/commitlog") {
+            #expect(CompatibilityTests.contents(target + "/commitlog/" + name) == CompatibilityTests.contents(fixture + "/commitlog/" + name),
+                    "commitlog/\(name) differs")
+        }
+        let expectedQueues = EngineTestSupport.consumeQueueFiles(fixture)
+        let actualQueues = EngineTestSupport.consumeQueueFiles(target)
+        #expect(Set(actualQueues.keys) == Set(expectedQueues.keys))
+        for (path, bytes) in expectedQueues { #expect(actualQueues[path] == bytes, "consumequeue/\(path)") }
+    }
+}
