@@ -84,7 +84,7 @@ public final class CommitLog: @unchecked Sendable {
         if advances { topicQueueTable[key] = current + 1 }
         return PutMessageResult(status: .putOK, records: [AppendMessageResult(
             physicalOffset: record.physicalOffset, size: Int32(length), queueOffset: record.queueOffset,
-            storeTimestamp: storeTimestamp, queueId: record.queueId, storeHost: record.storeHost)])
+            storeTimestamp: storeTimestamp, topic: record.topic, queueId: record.queueId, storeHost: record.storeHost)])
     }
 
     /// Appends a batch (§14.1): consecutive queue offsets, one store timestamp, never across a
@@ -127,7 +127,7 @@ public final class CommitLog: @unchecked Sendable {
             record.encodeUnchecked(into: UnsafeMutableRawBufferPointer(rebasing: file.bytes[position..<(position + length)]))
             results.append(AppendMessageResult(
                 physicalOffset: record.physicalOffset, size: Int32(length), queueOffset: queueOffset,
-                storeTimestamp: storeTimestamp, queueId: record.queueId, storeHost: record.storeHost))
+                storeTimestamp: storeTimestamp, topic: record.topic, queueId: record.queueId, storeHost: record.storeHost))
             position += length
             queueOffset += 1
         }
