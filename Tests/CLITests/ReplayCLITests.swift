@@ -118,6 +118,9 @@ import TestSupport
         #expect(try CLI.run(["verify", store]).status == 0)
         let progress = try String(contentsOfFile: store + "/config/delayOffset.json", encoding: .utf8)
         #expect(progress.contains("18:4"))
+        // The previous progress is kept in the .bak, as the broker's ConfigManager keeps it.
+        let backup = try String(contentsOfFile: store + "/config/delayOffset.json.bak", encoding: .utf8)
+        #expect(backup.contains("{1:20,"))
         // undo of the last replay's journal puts the progress file back as it was.
         let undo = try CLI.run(["undo", dir + "/s3/journal.json"])
         #expect(undo.status == 0, "\(undo.stdout) \(undo.stderr)")

@@ -45,8 +45,16 @@ public enum DelayedReplay {
         try session.finish()
         var changes: [StoreChange] = []
         if plan.changesProgress {
+            // As the broker's ConfigManager.persist: the previous content goes to the .bak (its
+            // fallback when the file is unreadable), then the new content replaces the file.
+            let path = "config/delayOffset.json"
+            if let previous = try? FileSystem.readFile(root + "/" + path) {
+                let bak = path + ".bak"
+                let kind: StoreChange.Kind = FileSystem.exists(root + "/" + bak) ? .replace(contents: previous) : .create(contents: previous)
+                changes.append(StoreChange(bak, kind, reason: "the previous progress, kept as the broker keeps it"))
+            }
             changes.append(StoreChange(
-                "config/delayOffset.json", .replace(contents: plan.progress.encoded()),
+                path, FileSystem.exists(root + "/" + path) ? .replace(contents: plan.progress.encoded()) : .create(contents: plan.progress.encoded()),
                 reason: "delay progress after delivering \(plan.deliveries.count) message(s)"))
         }
         let journal = try ReplaySession.replaceConfig(
