@@ -120,7 +120,7 @@ import TestSupport
         #expect(progress.contains("18:4"))
         // The previous progress is kept in the .bak, as the broker's ConfigManager keeps it.
         let backup = try String(contentsOfFile: store + "/config/delayOffset.json.bak", encoding: .utf8)
-        #expect(backup.contains("{1:20,"))
+        #expect(backup.contains("{1:20\n"))
         // undo of the last replay's journal puts the progress file back as it was.
         let undo = try CLI.run(["undo", dir + "/s3/journal.json"])
         #expect(undo.status == 0, "\(undo.stdout) \(undo.stderr)")
