@@ -103,7 +103,7 @@ public final class MessageStore: @unchecked Sendable {
     }
 
     private func awaitDurability(_ result: PutMessageResult) -> PutMessageResult {
-        guard result.status == .putOK, let groupCommit, let last = result.records.last else { return result }
+        guard result.status == .putOK, let groupCommit, let last = result.last else { return result }
         var answer = result
         if !groupCommit.waitForFlush(upTo: last.physicalOffset + Int64(last.size), timeoutMillis: config.syncFlushTimeout) {
             answer.status = .flushDiskTimeout
