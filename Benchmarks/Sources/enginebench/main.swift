@@ -17,6 +17,11 @@ import Musl
 import RocketMQFormat
 import RocketMQStore
 
+func say(_ text: String) {
+    let line = text + "\n"
+    _ = line.withCString { write(1, $0, strlen($0)) }
+}
+
 func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -45,7 +50,6 @@ func fixed(_ value: Double, _ digits: Int = 2) -> String {
     return String((value * scale).rounded() / scale)
 }
 
-setvbuf(stdout, nil, _IOLBF, 0)
 let directory = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "/tmp/rmqstore-enginebench"
 let count = Int(getenvString("RMQ_BENCH_MESSAGES") ?? "") ?? 1_000_000
 func getenvString(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
@@ -81,24 +85,31 @@ let dispatchSeconds = now() - dispatchStart
 let closeStart = now()
 try store.close()
 let closeSeconds = now() - closeStart
-print("async put: \(count) msgs x 1 KiB body (\(bytes / count) B records) in \(fixed(putSeconds)) s: "
+say("async put: \(count) msgs x 1 KiB body (\(bytes / count) B records) in \(fixed(putSeconds)) s: "
       + "\(Int(Double(count) / putSeconds)) msgs/s, \(fixed(Double(bytes) / putSeconds / 1e6)) MB/s; "
       + "dispatch catch-up after the loop \(fixed(dispatchSeconds)) s, close (flush) \(fixed(closeSeconds)) s")
-print("  anonymous RSS (heap) before/after the put loop: \(mb(heapBefore)) / \(mb(heapAfter)); peak RSS \(mb(statusValue("VmHWM"))) (includes mapped pages)")
+say("  anonymous RSS (heap) before/after the put loop: \(mb(heapBefore)) / \(mb(heapAfter)); peak RSS \(mb(statusValue("VmHWM"))) (includes mapped pages)")
 
 // 2. reopen.
 var reopenStart = now()
 let normal = try MessageStore.open(directory + "/async")
 let normalSeconds = now() - reopenStart
+let normalPhases = "load \(normal.recovery.loadMilliseconds) ms, recover \(normal.recovery.recoverMilliseconds) ms, dispatch+start \(normal.recovery.dispatchMilliseconds) ms"
 try normal.close()
+reopenStart = now()
+let normalAgain = try MessageStore.open(directory + "/async")
+let normalAgainSeconds = now() - reopenStart
+try normalAgain.close()
+say("  second normal reopen: \(fixed(normalAgainSeconds, 3)) s")
 _ = system("touch '\(directory)/async/abort'")
 reopenStart = now()
 let abnormal = try MessageStore.open(directory + "/async")
 let abnormalSeconds = now() - reopenStart
 let redispatched = abnormal.recovery.redispatchedRecords
+let abnormalPhases = "load \(abnormal.recovery.loadMilliseconds) ms, recover \(abnormal.recovery.recoverMilliseconds) ms, dispatch+start \(abnormal.recovery.dispatchMilliseconds) ms"
 try abnormal.close()
-print("reopen \(mb(bytes)) store: normal \(fixed(normalSeconds, 3)) s, abnormal \(fixed(abnormalSeconds, 3)) s "
-      + "(CRC-checked rescan of \(redispatched) records)")
+say("reopen \(mb(bytes)) store: normal \(fixed(normalSeconds, 3)) s, abnormal \(fixed(abnormalSeconds, 3)) s "
+      + "(CRC-checked rescan of \(redispatched) records); normal: \(normalPhases); abnormal: \(abnormalPhases)")
 removeTree(directory + "/async")
 
 // 3. sync flush, 8 putters.
@@ -106,46 +117,12 @@ config.flushDiskType = .syncFlush
 let syncStore = try MessageStore.open(directory + "/sync", config: config)
 let threads = 8
 let perThread = Int(getenvString("RMQ_BENCH_SYNC_MESSAGES") ?? "") ?? 5000
-final class Latencies: @unchecked Sendable { var values: [[Double]] = [] }
-let latencies = Latencies()
-latencies.values = Array(repeating: [], count: threads)
-var handles: [pthread_t] = []
-final class Job: @unchecked Sendable {
-    let index: Int
-    let store: MessageStore
-    let latencies: Latencies
-    let perThread: Int
-    let record: MessageRecord
-    init(_ index: Int, _ store: MessageStore, _ latencies: Latencies, _ perThread: Int, _ record: MessageRecord) {
-        self.index = index; self.store = store; self.latencies = latencies; self.perThread = perThread; self.record = record
-    }
-}
 let syncStart = now()
-for index in 0..<threads {
-    let job = Unmanaged.passRetained(Job(index, syncStore, latencies, perThread, message))
-    var handle = pthread_t()
-    pthread_create(&handle, nil, { raw in
-        let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-        var record = job.record
-        record.queueId = Int32(job.index)
-        var local: [Double] = []
-        local.reserveCapacity(job.perThread)
-        for _ in 0..<job.perThread {
-            let t0 = now()
-            let result = job.store.putMessage(record)
-            local.append(now() - t0)
-            precondition(result.status == .putOK, "sync put: \(result.status)")
-        }
-        job.latencies.values[job.index] = local
-        return nil
-    }, job.toOpaque())
-    handles.append(handle)
-}
-for handle in handles { pthread_join(handle, nil) }
+let latencies = SyncPutters.run(store: syncStore, threads: threads, perThread: perThread, record: message)
 let syncSeconds = now() - syncStart
 try syncStore.close()
-let all = latencies.values.flatMap { $0 }.sorted()
+let all = latencies.sorted()
 let total = threads * perThread
-print("sync flush, \(threads) putters x \(perThread): \(Int(Double(total) / syncSeconds)) msgs/s; put latency p50 "
+say("sync flush, \(threads) putters x \(perThread): \(Int(Double(total) / syncSeconds)) msgs/s; put latency p50 "
       + "\(fixed(all[all.count / 2] * 1000, 3)) ms, p99 \(fixed(all[all.count * 99 / 100] * 1000, 3)) ms, max \(fixed(all.last! * 1000, 3)) ms")
 removeTree(directory)

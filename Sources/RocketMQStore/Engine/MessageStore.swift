@@ -82,8 +82,13 @@ public final class MessageStore: @unchecked Sendable {
         recovery = RecoveryReport(
             lastExitOK: lastExitOK, processOffset: nil, maxPhyOffsetOfConsumeQueue: -1, redispatchedRecords: 0,
             reputFromOffset: 0, reputToOffset: 0, indexFilesDropped: indexDropped, milliseconds: 0)
+        let loaded = ConditionLock.monotonicMillis()
+        recovery.loadMilliseconds = loaded - started
         try recover(lastExitOK: lastExitOK)
+        let recovered = ConditionLock.monotonicMillis()
+        recovery.recoverMilliseconds = recovered - loaded
         try start()
+        recovery.dispatchMilliseconds = ConditionLock.monotonicMillis() - recovered
         recovery.milliseconds = ConditionLock.monotonicMillis() - started
     }
 
