@@ -8,9 +8,9 @@ extension Rmqstore {
         static let configuration = CommandConfiguration(
             abstract: "Find messages by key (through the index) or by offset msgId.",
             discussion: """
-                With --topic and --key: the index lookup of RocketMQ's queryMessage (newest first, at most \
-                --max, within --since/--until), keeping records whose UNIQ_KEY or KEYS really hold the key. \
-                With --msg-id: the record at the physical offset the id encodes. Output in the dump schema. \
+                With --topic and --key, the index lookup of RocketMQ's queryMessage (newest first, at most \
+                --max, stored between --since and --until), keeping records whose UNIQ_KEY or KEYS really hold \
+                the key. With --msg-id, the record at the physical offset the id encodes. Output in the dump schema. \
                 Exit 1 when nothing is found, 75 when the store is locked.
                 """)
 

@@ -82,9 +82,9 @@ public final class CommitLog: @unchecked Sendable {
         file.storeTimestamp = storeTimestamp
         file.wrotePosition = position + length
         if advances { topicQueueTable[key] = current + 1 }
-        return PutMessageResult(status: .putOK, records: [AppendMessageResult(
+        return PutMessageResult(status: .putOK, appended: AppendMessageResult(
             physicalOffset: record.physicalOffset, size: Int32(length), queueOffset: record.queueOffset,
-            storeTimestamp: storeTimestamp, topic: record.topic, queueId: record.queueId, storeHost: record.storeHost)])
+            storeTimestamp: storeTimestamp, topic: record.topic, queueId: record.queueId, storeHost: record.storeHost))
     }
 
     /// Appends a batch (§14.1): consecutive queue offsets, one store timestamp, never across a
@@ -134,7 +134,7 @@ public final class CommitLog: @unchecked Sendable {
         file.storeTimestamp = storeTimestamp
         file.wrotePosition = position
         topicQueueTable[key] = queueOffset
-        return PutMessageResult(status: .putOK, records: results)
+        return PutMessageResult(status: .putOK, batch: results)
     }
 
     /// The DELAY level of a record (0 when absent; nil when not a number, as Java would throw).

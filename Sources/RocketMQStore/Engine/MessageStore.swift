@@ -82,8 +82,13 @@ public final class MessageStore: @unchecked Sendable {
         recovery = RecoveryReport(
             lastExitOK: lastExitOK, processOffset: nil, maxPhyOffsetOfConsumeQueue: -1, redispatchedRecords: 0,
             reputFromOffset: 0, reputToOffset: 0, indexFilesDropped: indexDropped, milliseconds: 0)
+        let loaded = ConditionLock.monotonicMillis()
+        recovery.loadMilliseconds = loaded - started
         try recover(lastExitOK: lastExitOK)
+        let recovered = ConditionLock.monotonicMillis()
+        recovery.recoverMilliseconds = recovered - loaded
         try start()
+        recovery.dispatchMilliseconds = ConditionLock.monotonicMillis() - recovered
         recovery.milliseconds = ConditionLock.monotonicMillis() - started
     }
 
@@ -103,7 +108,7 @@ public final class MessageStore: @unchecked Sendable {
     }
 
     private func awaitDurability(_ result: PutMessageResult) -> PutMessageResult {
-        guard result.status == .putOK, let groupCommit, let last = result.records.last else { return result }
+        guard result.status == .putOK, let groupCommit, let last = result.last else { return result }
         var answer = result
         if !groupCommit.waitForFlush(upTo: last.physicalOffset + Int64(last.size), timeoutMillis: config.syncFlushTimeout) {
             answer.status = .flushDiskTimeout

@@ -16,4 +16,9 @@ public struct RecoveryReport: Sendable, Hashable {
     /// Index files deleted because they were newer than the index checkpoint (abnormal exit).
     public var indexFilesDropped: Int
     public var milliseconds: Int64
+    /// Time spent per phase: load (mapping files), recover (CQ + commitlog scan), dispatch
+    /// (catch-up), in milliseconds.
+    public var loadMilliseconds: Int64 = 0
+    public var recoverMilliseconds: Int64 = 0
+    public var dispatchMilliseconds: Int64 = 0
 }
