@@ -47,7 +47,11 @@ public final class StoreReader {
                 filePosition: file.map { physicalOffset - $0.fromOffset }, code: code, reason: reason)))
         }
         guard let file = Self.segment(containing: physicalOffset, in: layout.commitLogFiles, fileSize: layout.commitLogFileSize) else {
-            return try unreadable(nil, "record.no-file", "no commitlog file holds this offset")
+            let files = layout.commitLogFiles
+            let span = files.first.map { first in
+                " (the files cover [\(first.fromOffset), \(files[files.count - 1].fromOffset + max(files[files.count - 1].size, 0))))"
+            } ?? " (commitlog/ is empty)"
+            return try unreadable(nil, "record.no-file", "no commitlog file holds this offset" + span)
         }
         let region: MappedRegion
         do { region = try cache.region(file.path) } catch {
