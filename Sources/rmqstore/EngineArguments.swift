@@ -1,4 +1,4 @@
-// Options of the commands that open a store with the engine (put, get, query).
+// Options of the command that opens a store with the engine (put).
 
 import ArgumentParser
 import RocketMQFormat

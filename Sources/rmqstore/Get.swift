@@ -8,13 +8,19 @@ extension Rmqstore {
         static let configuration = CommandConfiguration(
             abstract: "Read messages of one queue from a queue offset, as a consumer pull would.",
             discussion: """
-                Opens the store with the engine (lock, recovery), reads up to --max units of the consume \
-                queue from --offset, keeps those whose tag matches --tag (by tagsCode, confirmed against \
-                TAGS), and prints the messages in the dump schema, then a result line (status, \
-                nextBeginOffset, min/max offset; `type` getResult in JSON). Exit 75 when the store is locked.
+                Reads up to --max units of the consume queue from --offset, keeps those whose tag matches \
+                --tag (by tagsCode, confirmed against TAGS), and prints the messages in the dump schema, \
+                then a result line (status, nextBeginOffset, min/max offset; `type` getResult in JSON), \
+                with the statuses and offsets of RocketMQ's getMessage.
+
+                Read-only: files are opened read-only, no lock is taken and nothing is created or \
+                changed, so a store a running broker holds can be read. The queue bounds are those the \
+                broker would recover from the files; nothing is repaired. A unit whose record cannot be \
+                read (no file, zeros, a failed body CRC or size check) is reported with its file, byte \
+                offset and reason (`type` unreadable in JSON) and skipped; the exit status is then 1.
                 """)
 
-        @OptionGroup var engineArguments: EngineArguments
+        @OptionGroup var storeArguments: StoreArguments
 
         @Option(help: "Topic.")
         var topic: String
@@ -38,13 +44,12 @@ extension Rmqstore {
         var body: RecordDescriber.BodyMode = .none
 
         func run() throws {
-            let store = try engineArguments.open(mustExist: true)
-            defer { try? store.close() }
+            let reader = StoreReader(layout: try storeArguments.layout())
             let get = MessageGet(topic: topic, queueId: queue, offset: offset, maxCount: max,
                                  tags: tag.isEmpty ? nil : Set(tag), format: format,
-                                 describer: RecordDescriber(bodyMode: body, delayLevels: store.config.delayLevels))
-            get.run(store, into: LineSink())
-            try rmqstore.run { try store.close() }
+                                 describer: RecordDescriber(bodyMode: body, delayLevels: reader.layout.options.delayLevels))
+            let answer = get.run(reader, into: LineSink())
+            if !answer.unreadable.isEmpty { throw ExitCode(1) }
         }
     }
 }

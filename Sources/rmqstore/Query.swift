@@ -8,13 +8,18 @@ extension Rmqstore {
         static let configuration = CommandConfiguration(
             abstract: "Find messages by key (through the index) or by offset msgId.",
             discussion: """
-                With --topic and --key, the index lookup of RocketMQ's queryMessage (newest first, at most \
-                --max, stored between --since and --until), keeping records whose UNIQ_KEY or KEYS really hold \
-                the key. With --msg-id, the record at the physical offset the id encodes. Output in the dump schema. \
-                Exit 1 when nothing is found, 75 when the store is locked.
+                With --topic and --key, the index lookup of RocketMQ's queryMessage (newest index file \
+                first, at most --max, stored between --since and --until), keeping records whose UNIQ_KEY \
+                or KEYS really hold the key. With --msg-id, the record at the physical offset the id \
+                encodes. Output in the dump schema; a record that cannot be read is reported with its \
+                file, byte offset and reason (`type` unreadable in JSON).
+
+                Read-only: files are opened read-only, no lock is taken and nothing is created or \
+                changed, so a store a running broker holds can be read. Exit 1 when nothing is found or \
+                a record is unreadable.
                 """)
 
-        @OptionGroup var engineArguments: EngineArguments
+        @OptionGroup var storeArguments: StoreArguments
 
         @Option(help: "Topic of the key.")
         var topic: String?
@@ -55,13 +60,11 @@ extension Rmqstore {
                 target = .key(topic: topic!, key: key!, begin: since.flatMap(Timestamp.parse) ?? 0,
                               end: until.flatMap(Timestamp.parse) ?? .max, maxNum: max)
             }
-            let store = try engineArguments.open(mustExist: true)
-            defer { try? store.close() }
+            let reader = StoreReader(layout: try storeArguments.layout())
             let query = MessageQuery(target: target, format: format,
-                                     describer: RecordDescriber(bodyMode: body, delayLevels: store.config.delayLevels))
-            let found = try rmqstore.run { try query.run(store, into: LineSink()) }
-            try rmqstore.run { try store.close() }
-            if found == 0 { throw ExitCode(1) }
+                                     describer: RecordDescriber(bodyMode: body, delayLevels: reader.layout.options.delayLevels))
+            let answer = try rmqstore.run { try query.run(reader, into: LineSink()) }
+            if answer.found == 0 || answer.unreadable > 0 { throw ExitCode(1) }
         }
     }
 }

@@ -11,44 +11,15 @@ extension MessageStore {
         guard let queue = dispatcher.consumeQueue(topic: topic, queueId: queueId, create: false) else {
             return GetMessageResult(status: .noMatchedLogicQueue, messages: [], nextBeginOffset: 0, minOffset: 0, maxOffset: 0)
         }
-        let minOffset = queue.minOffsetInQueue, maxOffset = queue.maxOffsetInQueue
-        func answer(_ status: GetMessageStatus, _ next: Int64) -> GetMessageResult {
-            GetMessageResult(status: status, messages: [], nextBeginOffset: next, minOffset: minOffset, maxOffset: maxOffset)
-        }
-        if maxOffset == 0 { return answer(.noMessageInQueue, 0) }
-        if offset < minOffset { return answer(.offsetTooSmall, minOffset) }
-        if offset == maxOffset { return answer(.offsetOverflowOne, offset) }
-        if offset > maxOffset { return answer(.offsetOverflowBadly, minOffset == 0 ? minOffset : maxOffset) }
-
-        let filter = tags.flatMap { $0.contains("*") || $0.isEmpty ? nil : $0 }
-        let codes = Set((filter ?? []).map { Int64(JavaString.hashCode($0)) })
-        var messages: [GetMessageResult.Message] = []
-        var next = offset
-        var removing = false
-        // Like the broker, read at most a bounded number of units per call.
-        let scanLimit = max(maxCount, 1) * 16 + 800
-        var scanned = 0
-        while next < maxOffset && messages.count < maxCount && scanned < scanLimit {
-            guard let unit = queue.unit(at: next) else { break }
-            scanned += 1
-            defer { next += 1 }
-            guard unit.isValid, !unit.isPreBlank else { continue }
-            if let filter {
-                guard codes.contains(unit.tagsCode) else { continue }
-                let confirmed = commitLog.withRecord(at: unit.physicalOffset) { view -> Bool? in
-                    guard let view else { return nil }
-                    return view.property("TAGS").map { filter.contains($0) } ?? false
+        return QueueReadAlgorithm.getMessage(
+            offset: offset, maxCount: maxCount, tags: tags,
+            minOffset: queue.minOffsetInQueue, maxOffset: queue.maxOffsetInQueue,
+            unit: { queue.unit(at: $0) },
+            confirm: { _, unit, filter in
+                commitLog.withRecord(at: unit.physicalOffset) { view in
+                    view.map { QueueReadAlgorithm.passes($0, filter: filter) }
                 }
-                guard let confirmed else { removing = true; continue }
-                guard confirmed else { continue }
-            } else if commitLog.withRecord(at: unit.physicalOffset, { $0 == nil }) {
-                removing = true
-                continue
-            }
-            messages.append(.init(queueOffset: next, physicalOffset: unit.physicalOffset, size: unit.size, tagsCode: unit.tagsCode))
-        }
-        let status: GetMessageStatus = !messages.isEmpty ? .found : (removing ? .messageWasRemoving : .noMatchedMessage)
-        return GetMessageResult(status: status, messages: messages, nextBeginOffset: next, minOffset: minOffset, maxOffset: maxOffset)
+            })
     }
 
     /// Calls `body` with the record at `physicalOffset` (`lookMessageByOffset`), the name of
@@ -60,10 +31,9 @@ extension MessageStore {
         }
     }
 
-    /// The physical offset an offset message id names (its store host is not checked: a store
-    /// cannot know which address it was served under).
+    /// The physical offset an offset message id names (`MessageId.physicalOffset(ofOffsetMessageId:)`).
     public static func physicalOffset(ofMessageId id: String) -> Int64? {
-        MessageId.decodeOffsetMessageId(id.uppercased())?.physicalOffset
+        MessageId.physicalOffset(ofOffsetMessageId: id)
     }
 
     /// `queryMessage(topic, key, maxNum, begin, end)`: the index's physical offsets for
@@ -74,12 +44,8 @@ extension MessageStore {
                                        maxMsgsNumBatch: config.maxMsgsNumBatch) ?? []
     }
 
-    /// True when the record's UNIQ_KEY or one of its KEYS is `key` (what a client checks).
-    public static func recordHasKey(_ record: MessageRecordView, _ key: String) -> Bool {
-        if record.uniqueKey == key { return true }
-        guard let keys = record.keys, !keys.isEmpty else { return false }
-        return MessageProperties.splitKeys(keys).contains(key)
-    }
+    /// True when the record's UNIQ_KEY or one of its KEYS is `key` (`MessageRecordView.hasKey`).
+    public static func recordHasKey(_ record: MessageRecordView, _ key: String) -> Bool { record.hasKey(key) }
 
     public func minOffsetInQueue(topic: String, queueId: Int32) -> Int64 {
         dispatcher.consumeQueue(topic: topic, queueId: queueId, create: false)?.minOffsetInQueue ?? 0
@@ -94,16 +60,10 @@ extension MessageStore {
     /// are older, 0 for an unknown queue.
     public func offsetInQueue(byTime timestamp: Int64, topic: String, queueId: Int32) -> Int64 {
         guard let queue = dispatcher.consumeQueue(topic: topic, queueId: queueId, create: false) else { return 0 }
-        var low = queue.minOffsetInQueue, high = queue.maxOffsetInQueue
-        func storeTime(_ offset: Int64) -> Int64? {
+        return QueueReadAlgorithm.offset(byTime: timestamp, minOffset: queue.minOffsetInQueue, maxOffset: queue.maxOffsetInQueue) { offset in
             guard let unit = queue.unit(at: offset), unit.isValid, !unit.isPreBlank else { return nil }
             return commitLog.withRecord(at: unit.physicalOffset) { $0?.storeTimestamp }
         }
-        while low < high {
-            let middle = low + (high - low) / 2
-            if let time = storeTime(middle), time < timestamp { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 
     /// Expired-file deletion (§16): commitlog files (never the last) whose last modification

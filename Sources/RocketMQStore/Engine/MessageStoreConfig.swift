@@ -49,23 +49,7 @@ public struct MessageStoreConfig: Sendable, Hashable {
         if layout.consumeQueues.contains(where: { !$0.files.isEmpty }) {
             config.mappedFileSizeConsumeQueue = Int(layout.consumeQueueFileSize)
         }
-        if let first = layout.indexFiles.first {
-            let size = Int(first.size)
-            if indexLayout?.fileSize == size { return config }
-            var inferred: IndexFileLayout?
-            if layout.indexFiles.count > 1, let header = try? FileSystem.read(first.path, offset: 0, count: IndexHeader.size),
-               let decoded = header.withUnsafeBytes({ try? IndexHeader(decoding: $0) }) {
-                let entries = Int(decoded.indexCount)
-                let rest = size - IndexHeader.size - IndexFileLayout.entrySize * entries
-                if entries > 0, rest > 0, rest % IndexFileLayout.slotSize == 0 {
-                    inferred = IndexFileLayout(hashSlotNum: rest / IndexFileLayout.slotSize, indexNum: entries)
-                }
-            }
-            inferred = inferred ?? IndexFileLayout.infer(fileSize: size)
-            guard let inferred else {
-                throw StoreError(.usage, path: first.relativePath,
-                                 "index file is \(size) bytes: cannot tell maxHashSlotNum/maxIndexNum; pass --index-slots and --index-entries")
-            }
+        if let inferred = try layout.indexFileLayout(configured: indexLayout) {
             config.maxHashSlotNum = inferred.hashSlotNum
             config.maxIndexNum = inferred.indexNum
         }

@@ -1,5 +1,6 @@
 // `rmqstore get`: messages of one queue from an offset, like a consumer pull, printed in the
-// dump schema (RecordDescriber), with the queue offset of each.
+// dump schema (RecordDescriber), with the queue offset of each. Read-only (StoreReader): a
+// unit whose record cannot be read is reported (`unreadable` line) and skipped.
 
 import RocketMQFormat
 import RocketMQStore
@@ -24,13 +25,31 @@ public struct MessageGet {
         self.describer = describer
     }
 
-    /// Prints the matching messages, then (text) a status line or (JSON) a `getResult` line.
+    /// Prints the matching messages and the unreadable units met, in queue order, then (text)
+    /// a status line or (JSON) a `getResult` line. Returns the result and the unreadable records.
     @discardableResult
-    public func run(_ store: MessageStore, into sink: LineSink) -> GetMessageResult {
-        let result = store.getMessage(topic: topic, queueId: queueId, offset: offset, maxCount: maxCount, tags: tags)
+    public func run(_ reader: StoreReader, into sink: LineSink) -> (result: GetMessageResult, unreadable: [UnreadableRecord]) {
+        var problems: [UnreadableRecord] = []
+        let result = reader.getMessage(topic: topic, queueId: queueId, offset: offset, maxCount: maxCount, tags: tags) {
+            problems.append($0)
+        }
         var writer = JSONLineWriter()
+        // In queue order: each unreadable unit where it was met among the messages.
+        var pending = problems[...]
+        func printProblems(before queueOffset: Int64) {
+            while let problem = pending.first, (problem.queueOffset ?? .min) < queueOffset {
+                pending.removeFirst()
+                if format == .json {
+                    UnreadableLine.write(problem, into: &writer)
+                    sink.writeLine(writer.bytes)
+                } else {
+                    sink.writeLine("unreadable: \(problem)")
+                }
+            }
+        }
         for message in result.messages {
-            store.withMessage(at: message.physicalOffset) { found in
+            printProblems(before: message.queueOffset)
+            reader.withMessage(at: message.physicalOffset) { found in
                 guard let found else { return }
                 writer.reset()
                 if format == .json {
@@ -41,21 +60,24 @@ public struct MessageGet {
                 }
             }
         }
+        printProblems(before: .max)
         writer.reset()
         if format == .json {
             writer.beginObject()
             writer.field("type", "getResult")
             writer.field("status", result.status.rawValue)
             writer.field("found", result.messages.count)
+            writer.field("unreadable", problems.count)
             writer.field("nextBeginOffset", result.nextBeginOffset)
             writer.field("minOffset", result.minOffset)
             writer.field("maxOffset", result.maxOffset)
             writer.endObject()
             sink.writeLine(writer.bytes)
         } else {
-            sink.writeLine("\(result.status.rawValue): \(result.messages.count) message(s); next offset \(result.nextBeginOffset), queue offsets [\(result.minOffset), \(result.maxOffset))")
+            let skipped = problems.isEmpty ? "" : ", \(problems.count) unreadable"
+            sink.writeLine("\(result.status.rawValue): \(result.messages.count) message(s)\(skipped); next offset \(result.nextBeginOffset), queue offsets [\(result.minOffset), \(result.maxOffset))")
         }
         sink.flush()
-        return result
+        return (result, problems)
     }
 }
