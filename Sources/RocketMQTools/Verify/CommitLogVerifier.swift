@@ -18,7 +18,13 @@ struct CommitLogVerifier {
 
     func run(into collector: FindingCollector) -> LogFacts {
         let files = layout.commitLogFiles
-        let scanner = CommitLogFileScanner(options: checkOptions)
+        var scanner = CommitLogFileScanner(options: checkOptions)
+        // Keyed records matter only past the index's end (index.behind-log / index.missing).
+        if options.areas.contains(.index) {
+            scanner.keyedAfter = layout.indexFiles.isEmpty ? .min : (IndexVerifier.coveredEnd(layout) ?? .min)
+        } else {
+            scanner.keyedAfter = .max
+        }
         var scans: [CommitLogFileScan] = []
         scans.reserveCapacity(files.count)
         let total = files.reduce(Int64(0)) { $0 + $1.size }

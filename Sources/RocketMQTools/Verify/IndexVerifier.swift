@@ -22,6 +22,7 @@ struct IndexVerifier {
                 lastEnd = end
             }
         }
+        assert(lastEnd == Self.coveredEnd(layout), "the log pass looked for keys from the wrong offset")
         guard let lastKeyed = facts.lastKeyedOffset, lastKeyed >= facts.minOffset else { return }
         if layout.indexFiles.isEmpty {
             collector.add(Finding(
@@ -36,16 +37,33 @@ struct IndexVerifier {
         }
     }
 
+    /// The endPhyOffset of the last index file `check` accepts (the one `run` compares with the
+    /// last keyed record), read from the headers alone, before the log pass: records up to it
+    /// need not be searched for keys. Nil when no file qualifies.
+    static func coveredEnd(_ layout: StoreLayout) -> Int64? {
+        for file in layout.indexFiles.reversed() {
+            guard let indexLayout = indexLayout(of: file, in: layout), indexLayout.fileSize == Int(file.size),
+                  let bytes = try? FileSystem.read(file.path, offset: 0, count: IndexHeader.size),
+                  let header = bytes.withUnsafeBytes({ try? IndexHeader(decoding: $0) }),
+                  header.indexCount >= 0, Int(header.indexCount) <= indexLayout.indexNum, header.effectiveIndexCount > 1
+            else { continue }
+            return header.endPhyOffset
+        }
+        return nil
+    }
+
+    private static func indexLayout(of file: SegmentFile, in layout: StoreLayout) -> IndexFileLayout? {
+        if let slots = layout.options.maxHashSlotNum, let entries = layout.options.maxIndexNum {
+            return IndexFileLayout(hashSlotNum: slots, indexNum: entries)
+        }
+        return IndexFileLayout.infer(fileSize: Int(file.size))
+    }
+
     /// Checks one file; returns its endPhyOffset when it has entries.
     private func check(_ file: SegmentFile, previousEnd: Int64?, into collector: FindingCollector,
                        summary: inout VerifySummary) -> Int64? {
         let path = file.relativePath
-        let indexLayout: IndexFileLayout?
-        if let slots = layout.options.maxHashSlotNum, let entries = layout.options.maxIndexNum {
-            indexLayout = IndexFileLayout(hashSlotNum: slots, indexNum: entries)
-        } else {
-            indexLayout = IndexFileLayout.infer(fileSize: Int(file.size))
-        }
+        let indexLayout = Self.indexLayout(of: file, in: layout)
         guard let indexLayout, indexLayout.fileSize == Int(file.size) else {
             collector.add(Finding(.repairable, "index.file-size", file: path, expected: indexLayout.map { String($0.fileSize) } ?? "40 + 4·slots + 20·entries",
                                   found: String(file.size), "index file size does not match the index layout"))
