@@ -16,32 +16,117 @@ struct CommitLogFileScanner: Sendable {
     /// record costs a tenth of the pass. Int64.min: every record; Int64.max: none.
     var keyedAfter: Int64 = .min
 
-    func scan(_ file: SegmentFile) -> CommitLogFileScan {
-        var result = CommitLogFileScan(file: file)
+    /// A mapped file split into chunks that can be scanned in parallel.
+    struct PreparedFile: @unchecked Sendable {  // the region is immutable and read-only
+        var file: SegmentFile
+        var region: MappedRegion?
+        var ioError: String?
+        /// Start of the trailing hole: bytes from here on read as zero.
+        var zeroFrom = 0
+        /// Where each chunk's scan starts (0, then record starts found after each boundary).
+        var starts: [Int] = [0]
+    }
+
+    /// A chunk's scan and where it stopped (nil: at the end of the data or a blank marker).
+    struct ChunkScan: Sendable {
+        var scan: CommitLogFileScan
+        var stoppedAt: Int?
+    }
+
+    /// Maps `file` and picks chunk starts about `chunkSize` apart. A chunk starts at the first
+    /// position at or after its boundary that holds a record whose PHYSICALOFFSET names that
+    /// position; `finish` checks that each chunk's walk ends exactly where the next begins, so
+    /// the result is the serial walk's (and falls back to it otherwise).
+    func prepare(_ file: SegmentFile, chunkSize: Int = .max) -> PreparedFile {
+        var prepared = PreparedFile(file: file)
         do {
             let region = try MappedRegion(path: file.path)
-            // The trailing hole of a preallocated file reads as zeros: no need to touch it.
-            let zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
-            var queues = QueueRunTable()
-            region.withBytes { bytes in scan(bytes, zeroFrom: zeroFrom, queues: &queues, into: &result) }
-            result.queueRuns = queues.dictionary
+            prepared.region = region
+            prepared.zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
+            let limit = min(region.count, prepared.zeroFrom)
+            guard chunkSize < limit else { return prepared }
+            region.withBytes { bytes in
+                var boundary = chunkSize
+                while boundary < limit {
+                    guard let start = Self.findRecord(in: bytes, after: boundary - 1, fileStart: file.fromOffset) else { break }
+                    if start > prepared.starts.last! { prepared.starts.append(start) }
+                    boundary = max(start + 1, boundary + chunkSize)
+                }
+            }
         } catch {
-            result.ioError = "\(error)"
+            prepared.ioError = "\(error)"
         }
+        return prepared
+    }
+
+    /// Scans chunk `index` of a prepared file.
+    func scan(_ prepared: PreparedFile, chunk index: Int) -> ChunkScan {
+        var result = CommitLogFileScan(file: prepared.file)
+        guard let region = prepared.region else {
+            result.ioError = prepared.ioError
+            return ChunkScan(scan: result, stoppedAt: nil)
+        }
+        let stopAt = index + 1 < prepared.starts.count ? prepared.starts[index + 1] : Int.max
+        var queues = QueueRunTable()
+        let stopped = region.withBytes { bytes in
+            scan(bytes, from: prepared.starts[index], stopAt: stopAt, zeroFrom: prepared.zeroFrom, queues: &queues, into: &result)
+        }
+        result.queueRuns = queues.dictionary
+        return ChunkScan(scan: result, stoppedAt: stopped)
+    }
+
+    /// Joins the chunks' scans in order; when a chunk did not end where the next one starts
+    /// (damage or a false start), scans the file again in one piece.
+    func finish(_ prepared: PreparedFile, _ chunks: [ChunkScan]) -> CommitLogFileScan {
+        let linked = chunks.indices.dropLast().allSatisfy { chunks[$0].stoppedAt == prepared.starts[$0 + 1] }
+        guard linked, chunks.count > 1 else {
+            if chunks.count == 1 { return chunks[0].scan }
+            var serial = prepared
+            serial.starts = [0]
+            return scan(serial, chunk: 0).scan
+        }
+        var result = chunks[0].scan
+        var queues = result.queueRuns
+        for chunk in chunks.dropFirst() {
+            let part = chunk.scan
+            result.findings += part.findings
+            result.failures += part.failures
+            result.records += part.records
+            if result.firstValidStart == nil { result.firstValidStart = part.firstValidStart }
+            if part.lastValidStart != nil {
+                result.lastValidStart = part.lastValidStart
+                result.lastValidEnd = part.lastValidEnd
+            }
+            result.blankPosition = part.blankPosition
+            result.dataEnd = part.dataEnd
+            if let keyed = part.lastKeyedOffset { result.lastKeyedOffset = max(result.lastKeyedOffset ?? keyed, keyed) }
+            if part.records > 0 { result.lastStoreTimestamp = part.lastStoreTimestamp }
+            CommitLogVerifier.merge(&queues, part.queueRuns, file: prepared.file, into: &result.findings)
+        }
+        result.queueRuns = queues
         return result
     }
 
-    func scan(_ bytes: UnsafeRawBufferPointer, zeroFrom: Int, queues: inout QueueRunTable, into result: inout CommitLogFileScan) {
+    /// Scans the whole file on this thread.
+    func scan(_ file: SegmentFile) -> CommitLogFileScan {
+        let prepared = prepare(file)
+        return scan(prepared, chunk: 0).scan
+    }
+
+    /// Walks records from `position` until the data ends (returns nil) or the walk reaches
+    /// `stopAt` (returns the position reached).
+    func scan(_ bytes: UnsafeRawBufferPointer, from startPosition: Int, stopAt: Int, zeroFrom: Int, queues: inout QueueRunTable,
+              into result: inout CommitLogFileScan) -> Int? {
         let file = result.file
         let start = file.fromOffset
-        var position = 0
-        while true {
+        var position = startPosition
+        while position < stopAt {
             // The end of the data: zeros up to the trailing hole (what decode would find by
             // reading every remaining byte).
             if position + 8 <= bytes.count, bytes.readBigEndianUnchecked(Int64.self, at: position) == 0,
                bytes.isAllZero(from: position, to: zeroFrom) {
                 result.dataEnd = position
-                return
+                return nil
             }
             switch RecordDecoder.decode(bytes, at: position, options: options) {
             case .blank(let blank):
@@ -54,11 +139,11 @@ struct CommitLogFileScanner: Sendable {
                         found: String(blank.totalSize),
                         "end-of-file blank marker's TOTALSIZE differs from the bytes left in the file (RocketMQ ignores it)"))
                 }
-                return
+                return nil
             case .end(let end):
                 if end.restIsZero {
                     result.dataEnd = position
-                    return
+                    return nil
                 }
                 let resume = Self.findRecord(in: bytes, after: position, fileStart: start)
                 let code: String
@@ -78,7 +163,7 @@ struct CommitLogFileScanner: Sendable {
                     resumesAt: resume))
                 guard let resume else {
                     result.dataEnd = position
-                    return
+                    return nil
                 }
                 position = resume
             case .message(let record):
@@ -98,7 +183,7 @@ struct CommitLogFileScanner: Sendable {
                     result.failures.append(pending)
                     guard let next else {
                         result.dataEnd = position
-                        return
+                        return nil
                     }
                     position = next
                     continue
@@ -107,6 +192,7 @@ struct CommitLogFileScanner: Sendable {
                 position += Int(record.totalSize)
             }
         }
+        return position
     }
 
     /// Why a decoded record fails, or nil when it passes every record check.
@@ -189,27 +275,25 @@ struct CommitLogFileScanner: Sendable {
         if record.flags.contains(.innerBatch), let num = record.property("INNER_NUM").flatMap({ Int64($0) }), num > 0 {
             step = num
         }
-        let file = result.file
-        var gap: Finding?
-        queues.update(topic: record.topicBytes, queueId: record.queueId) { run in
-            guard var current = run else {
-                run = QueueRun(firstQueueOffset: record.queueOffset, nextQueueOffset: record.queueOffset + step,
-                               firstPhysicalOffset: physical, lastPhysicalOffset: physical, count: 1)
-                return
-            }
-            if record.queueOffset != current.nextQueueOffset {
-                gap = Finding(
-                    .info, "log.queue-offset-gap", file: file.relativePath, position: Int64(record.position),
-                    physicalOffset: physical, topic: record.topic, queueId: record.queueId, queueOffset: record.queueOffset,
-                    expected: String(current.nextQueueOffset), found: String(record.queueOffset),
-                    "QUEUEOFFSET does not follow the previous record of this queue")
-            }
-            current.nextQueueOffset = record.queueOffset + step
-            current.lastPhysicalOffset = physical
-            current.count += 1
-            run = current
+        let topic = record.topicBytes
+        let (slot, existing) = queues.run(topic: topic, queueId: record.queueId)
+        guard var run = existing else {
+            queues.set(QueueRun(firstQueueOffset: record.queueOffset, nextQueueOffset: record.queueOffset + step,
+                                firstPhysicalOffset: physical, lastPhysicalOffset: physical, count: 1),
+                       slot: slot, topic: topic, queueId: record.queueId)
+            return
         }
-        if let gap { result.findings.append(gap) }
+        if record.queueOffset != run.nextQueueOffset {
+            result.findings.append(Finding(
+                .info, "log.queue-offset-gap", file: result.file.relativePath, position: Int64(record.position),
+                physicalOffset: physical, topic: record.topic, queueId: record.queueId, queueOffset: record.queueOffset,
+                expected: String(run.nextQueueOffset), found: String(record.queueOffset),
+                "QUEUEOFFSET does not follow the previous record of this queue"))
+        }
+        run.nextQueueOffset = record.queueOffset + step
+        run.lastPhysicalOffset = physical
+        run.count += 1
+        queues.set(run, slot: slot, topic: topic, queueId: record.queueId)
     }
 
     /// True when `position` is the end of the file, all zeros to the end, or starts with a

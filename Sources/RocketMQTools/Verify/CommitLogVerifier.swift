@@ -35,7 +35,7 @@ struct CommitLogVerifier {
         while batchStart < files.count {
             let batch = Array(files[batchStart..<min(files.count, batchStart + batchSize)])
             for var scan in scanBatch(batch, scanner: scanner) {
-                merge(&queues, scan.queueRuns, file: scan.file, into: &scan.findings)
+                Self.merge(&queues, scan.queueRuns, file: scan.file, into: &scan.findings)
                 scan.queueRuns = [:]
                 done += scan.file.size
                 scans.append(scan)
@@ -47,22 +47,32 @@ struct CommitLogVerifier {
     }
 
     private func scanBatch(_ batch: [SegmentFile], scanner: CommitLogFileScanner) -> [CommitLogFileScan] {
-        if options.jobs <= 1 || batch.count <= 1 { return batch.map { scanner.scan($0) } }
-        let results = Mutex<[CommitLogFileScan?]>(Array(repeating: nil, count: batch.count))
+        if options.jobs <= 1 { return batch.map { scanner.scan($0) } }
+        let prepared = batch.map { scanner.prepare($0, chunkSize: max(4096, options.chunkSize)) }
+        var items: [(file: Int, chunk: Int)] = []
+        for (f, file) in prepared.enumerated() {
+            for c in file.starts.indices { items.append((f, c)) }
+        }
+        let work = items
+        let results = Mutex<[[CommitLogFileScanner.ChunkScan?]]>(
+            prepared.map { Array(repeating: nil, count: $0.starts.count) })
         let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(options.jobs, batch.count)) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(options.jobs, work.count)) { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < batch.count else { return }
-                let scan = scanner.scan(batch[index])
-                results.withLock { $0[index] = scan }
+                guard index < work.count else { return }
+                let item = work[index]
+                let scan = scanner.scan(prepared[item.file], chunk: item.chunk)
+                results.withLock { $0[item.file][item.chunk] = scan }
             }
         }
-        return results.withLock { $0.map { $0! } }
+        let chunks = results.withLock { $0 }
+        return prepared.indices.map { scanner.finish(prepared[$0], chunks[$0].map { $0! }) }
     }
 
-    private func merge(_ queues: inout [VerifyQueueKey: QueueRun], _ runs: [VerifyQueueKey: QueueRun], file: SegmentFile,
-                       into findings: inout [Finding]) {
+    /// Appends a later stretch of the log's queue runs (next file, next chunk) to `queues`.
+    static func merge(_ queues: inout [VerifyQueueKey: QueueRun], _ runs: [VerifyQueueKey: QueueRun], file: SegmentFile,
+                      into findings: inout [Finding]) {
         for (key, run) in runs {
             guard var merged = queues[key] else {
                 queues[key] = run

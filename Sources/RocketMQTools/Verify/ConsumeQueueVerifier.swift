@@ -5,12 +5,16 @@
 // dispatcher computes. Completeness compares the queue's end with the next QUEUEOFFSET the log
 // pass saw for that queue. Memory: one queue at a time, one mapped CQ file at a time.
 
+import Dispatch
 import RocketMQFormat
 import RocketMQStore
+import Synchronization
 
-struct ConsumeQueueVerifier {
+struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutable once built
     var layout: StoreLayout
     var facts: LogFacts
+    /// Queues checked in parallel (findings are still reported in queue order).
+    var jobs = 1
 
     /// The bounds of every queue found ([min, max) queue offsets), for the config checks.
     func run(into collector: FindingCollector, summary: inout VerifySummary) -> [VerifyQueueKey: (min: Int64, max: Int64)] {
@@ -29,11 +33,48 @@ struct ConsumeQueueVerifier {
             return bounds
         }
         var seen = Set<VerifyQueueKey>()
-        for location in layout.consumeQueues {
-            let key = VerifyQueueKey(topic: location.topic, queueId: location.queueId)
-            seen.insert(key)
-            summary.consumeQueues += 1
-            bounds[key] = check(location, key: key, into: collector, summary: &summary)
+        let queues = layout.consumeQueues
+        if jobs <= 1 || queues.count <= 1 {
+            for location in queues {
+                let key = VerifyQueueKey(topic: location.topic, queueId: location.queueId)
+                seen.insert(key)
+                summary.consumeQueues += 1
+                bounds[key] = check(location, key: key, into: collector, summary: &summary)
+            }
+        } else {
+            // Batches of queues: each queue's findings are buffered, then replayed in order.
+            let batchSize = jobs * 8
+            var batchStart = 0
+            while batchStart < queues.count {
+                let batch = Array(queues[batchStart..<min(queues.count, batchStart + batchSize)])
+                let results = Mutex<[QueueResult?]>(Array(repeating: nil, count: batch.count))
+                let next = Atomic<Int>(0)
+                let downgraded = collector.downgradedToInfo
+                DispatchQueue.concurrentPerform(iterations: min(jobs, batch.count)) { _ in
+                    while true {
+                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard index < batch.count else { return }
+                        let location = batch[index]
+                        let key = VerifyQueueKey(topic: location.topic, queueId: location.queueId)
+                        let (local, buffer) = FindingCollector.buffer()
+                        local.downgradedToInfo = downgraded
+                        var partial = VerifySummary()
+                        let bound = check(location, key: key, into: local, summary: &partial)
+                        let result = QueueResult(key: key, bound: bound, collector: local, buffer: buffer,
+                                                 units: partial.consumeQueueUnits)
+                        results.withLock { $0[index] = result }
+                    }
+                }
+                for result in results.withLock({ $0 }) {
+                    let result = result!
+                    seen.insert(result.key)
+                    summary.consumeQueues += 1
+                    summary.consumeQueueUnits += result.units
+                    bounds[result.key] = result.bound
+                    collector.replay(result.collector, result.buffer)
+                }
+                batchStart += batchSize
+            }
         }
         for (key, run) in facts.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
             collector.add(Finding(
@@ -43,6 +84,14 @@ struct ConsumeQueueVerifier {
                 "the log holds \(run.count) dispatched messages of this queue but it has no consume queue"))
         }
         return bounds
+    }
+
+    private struct QueueResult: @unchecked Sendable {  // handed from a worker to the caller after the join
+        var key: VerifyQueueKey
+        var bound: (min: Int64, max: Int64)
+        var collector: FindingCollector
+        var buffer: FindingBuffer
+        var units: Int
     }
 
     private struct QueueState {

@@ -5,12 +5,16 @@
 // each entry pointing at a record that carries a key (UNIQ_KEY or a KEYS token) whose
 // `topic#key` hash is the entry's. Memory: one bit per entry of the file being checked.
 
+import Dispatch
 import RocketMQFormat
 import RocketMQStore
+import Synchronization
 
-struct IndexVerifier {
+struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once built
     var layout: StoreLayout
     var facts: LogFacts
+    /// Entry ranges checked in parallel (findings are still reported in entry order).
+    var jobs = 1
 
     func run(into collector: FindingCollector, summary: inout VerifySummary) {
         var previousEnd: Int64?
@@ -106,6 +110,27 @@ struct IndexVerifier {
             collector.add(Finding(.info, "index.files-out-of-order", file: path, position: 16, expected: ">= \(previousEnd)",
                                   found: String(header.beginPhyOffset), "beginPhyOffset is below the previous index file's endPhyOffset"))
         }
+        // putKey sets begin* from the first entry and end* from every entry (§8.3), so the
+        // header names the first and the last entry's offset and record store time.
+        if let first = view.entry(1), let last = view.entry(count - 1) {
+            if header.beginPhyOffset != first.phyOffset {
+                headerFinding("beginPhyOffset", "entry 1's offset \(first.phyOffset)", String(header.beginPhyOffset), position: 16)
+            }
+            if header.endPhyOffset != last.phyOffset {
+                headerFinding("endPhyOffset", "entry \(count - 1)'s offset \(last.phyOffset)", String(header.endPhyOffset), position: 24)
+            }
+            for (field, position, entry, value) in [("beginTimestamp", Int64(0), first, header.beginTimestamp),
+                                                    ("endTimestamp", Int64(8), last, header.endTimestamp)] {
+                let stored: Int64? = facts.map.withRecord(at: entry.phyOffset) { lookup in
+                    if case .record(let record) = lookup { return record.storeTimestamp }
+                    return nil
+                }
+                if let stored, stored != value {
+                    headerFinding(field, "STORETIMESTAMP \(stored) of the record of entry \(entry == first ? 1 : count - 1)",
+                                  String(value), position: position)
+                }
+            }
+        }
 
         // Slot chains.
         var reached = [UInt64](repeating: 0, count: count / 64 + 1)
@@ -150,17 +175,100 @@ struct IndexVerifier {
                                   found: String(header.hashSlotCount), "hashSlotCount differs from the number of non-empty slots"))
         }
 
-        // Entries.
+        // Entries: in ranges checked in parallel when jobs > 1, findings replayed in entry order.
+        var outcome = EntryOutcome()
+        if jobs <= 1 || count < 4096 {
+            outcome = checkEntries(view, 1..<count, reached: reached, path: path, into: collector)
+        } else {
+            let parts = min(jobs * 4, count / 1024)
+            let ranges = (0..<parts).map { i in (1 + (count - 1) * i / parts)..<(1 + (count - 1) * (i + 1) / parts) }
+            let shared = SharedView(view: view, reached: reached)
+            let results = Mutex<[RangeResult?]>(Array(repeating: nil, count: parts))
+            let next = Atomic<Int>(0)
+            let downgraded = collector.downgradedToInfo
+            DispatchQueue.concurrentPerform(iterations: min(jobs, parts)) { _ in
+                while true {
+                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard index < parts else { return }
+                    let (local, buffer) = FindingCollector.buffer()
+                    local.downgradedToInfo = downgraded
+                    let part = checkEntries(shared.view, ranges[index], reached: shared.reached, path: path, into: local)
+                    let result = RangeResult(outcome: part, collector: local, buffer: buffer)
+                    results.withLock { $0[index] = result }
+                }
+            }
+            for result in results.withLock({ $0 }) {
+                collector.replay(result!.collector, result!.buffer)
+                outcome.merge(result!.outcome)
+            }
+        }
+        summary.indexEntries += outcome.entries
+        if outcome.unreachable > 0 {
+            let unreachable = outcome.unreachable
+            collector.add(Finding(.repairable, "index.unreachable-entry", file: path,
+                                  position: Int64(view.layout.entryPosition(outcome.firstUnreachable)),
+                                  "\(unreachable) entr\(unreachable == 1 ? "y is" : "ies are") not reachable from any slot (first: entry \(outcome.firstUnreachable))"))
+        }
+        if outcome.ahead > 0, let entry = view.entry(outcome.firstAhead) {
+            let ahead = outcome.ahead
+            collector.add(Finding(.repairable, "index.ahead-of-log", file: path, position: Int64(view.layout.entryPosition(outcome.firstAhead)),
+                                  physicalOffset: entry.phyOffset, expected: "< \(facts.endOffset)", found: String(entry.phyOffset),
+                                  "\(ahead) entr\(ahead == 1 ? "y points" : "ies point") at or past the end of the log (first: entry \(outcome.firstAhead))"))
+        }
+        return header.endPhyOffset
+    }
+
+    /// What a range of entries adds up to (the findings go to the collector).
+    struct EntryOutcome {
+        var entries = 0
         var unreachable = 0, firstUnreachable = 0
         var ahead = 0, firstAhead = 0
-        var previousOffset = Int64.min
-        for k in 1..<count {
+
+        mutating func merge(_ other: EntryOutcome) {
+            entries += other.entries
+            if other.unreachable > 0 {
+                if unreachable == 0 { firstUnreachable = other.firstUnreachable }
+                unreachable += other.unreachable
+            }
+            if other.ahead > 0 {
+                if ahead == 0 { firstAhead = other.firstAhead }
+                ahead += other.ahead
+            }
+        }
+    }
+
+    private struct RangeResult: @unchecked Sendable {  // handed from a worker to the caller after the join
+        var outcome: EntryOutcome
+        var collector: FindingCollector
+        var buffer: FindingBuffer
+    }
+
+    /// The mapped view and reachability bits, read-only while the ranges are checked.
+    private struct SharedView: @unchecked Sendable {
+        var view: IndexFileView
+        var reached: [UInt64]
+    }
+
+    /// Checks entries `range` of one file: offsets ordered and inside the header's range, the
+    /// record there carries a key with the entry's hash, the entry's time matches the record's.
+    private func checkEntries(_ view: IndexFileView, _ range: Range<Int>, reached: [UInt64], path: String,
+                              into collector: FindingCollector) -> EntryOutcome {
+        let header = view.header
+        var outcome = EntryOutcome()
+        var previousOffset = range.lowerBound > 1 ? (view.entry(range.lowerBound - 1)?.phyOffset ?? .min) : .min
+        // Consecutive entries usually name the same record (one entry per key): decode it and
+        // hash its keys once.
+        var cachedOffset = Int64.min
+        var cachedHashes: [Int32] = []
+        cachedHashes.reserveCapacity(8)
+        var cachedStoreTimestamp: Int64 = 0
+        for k in range {
             guard let entry = view.entry(k) else { break }
-            summary.indexEntries += 1
+            outcome.entries += 1
             let position = Int64(view.layout.entryPosition(k))
             if reached[k >> 6] & (1 << UInt64(k & 63)) == 0 {
-                if unreachable == 0 { firstUnreachable = k }
-                unreachable += 1
+                if outcome.unreachable == 0 { outcome.firstUnreachable = k }
+                outcome.unreachable += 1
             }
             func add(_ severity: Finding.Severity, _ code: String, expected: String? = nil, found: String? = nil, _ message: String) {
                 collector.add(Finding(severity, code, file: path, position: position, physicalOffset: entry.phyOffset,
@@ -176,55 +284,85 @@ struct IndexVerifier {
                 add(.repairable, "index.offset-outside-header", expected: "\(header.beginPhyOffset)...\(header.endPhyOffset)",
                     found: String(entry.phyOffset), "offset outside the header's begin/end offsets")
             }
-            let problem: Finding? = facts.map.withRecord(at: entry.phyOffset) { lookup in
-                switch lookup {
-                case .belowMin: return nil
-                case .beyondEnd:
-                    if ahead == 0 { firstAhead = k }
-                    ahead += 1
-                    return nil
-                case .damaged:
-                    return Finding(.info, "index.points-at-damaged-record", file: path, position: position, physicalOffset: entry.phyOffset,
-                                   "entry \(k) points at a record that fails its checks (reported with the commitlog)")
-                case .noFile, .notARecord:
-                    return Finding(.repairable, "index.no-record", file: path, position: position, physicalOffset: entry.phyOffset,
-                                   "entry \(k) points at an offset where no valid record starts")
-                case .record(let record):
-                    if Self.recordHasKey(record, hash: entry.keyHash) { return nil }
-                    return Finding(.repairable, "index.key-mismatch", file: path, position: position, physicalOffset: entry.phyOffset,
-                                   expected: String(entry.keyHash), found: "no UNIQ_KEY/KEYS with that topic#key hash",
-                                   "entry \(k)'s record carries no key with the entry's hash")
+            if entry.phyOffset != cachedOffset {
+                cachedHashes.removeAll(keepingCapacity: true)
+                let problem: Finding? = facts.map.withRecord(at: entry.phyOffset) { lookup in
+                    switch lookup {
+                    case .belowMin: return nil
+                    case .beyondEnd:
+                        if outcome.ahead == 0 { outcome.firstAhead = k }
+                        outcome.ahead += 1
+                        return nil
+                    case .damaged:
+                        return Finding(.info, "index.points-at-damaged-record", file: path, position: position, physicalOffset: entry.phyOffset,
+                                       "entry \(k) points at a record that fails its checks (reported with the commitlog)")
+                    case .noFile, .notARecord:
+                        return Finding(.repairable, "index.no-record", file: path, position: position, physicalOffset: entry.phyOffset,
+                                       "entry \(k) points at an offset where no valid record starts")
+                    case .record(let record):
+                        Self.keyHashes(of: record, into: &cachedHashes)
+                        cachedStoreTimestamp = record.storeTimestamp
+                        cachedOffset = entry.phyOffset
+                        return nil
+                    }
                 }
+                if let problem {
+                    collector.add(problem)
+                    continue
+                }
+                if entry.phyOffset != cachedOffset { continue }  // not a record: nothing more to compare
             }
-            if let problem { collector.add(problem) }
+            if !cachedHashes.contains(entry.keyHash) {
+                collector.add(Finding(.repairable, "index.key-mismatch", file: path, position: position, physicalOffset: entry.phyOffset,
+                                      expected: String(entry.keyHash), found: "no UNIQ_KEY/KEYS with that topic#key hash",
+                                      "entry \(k)'s record carries no key with the entry's hash"))
+            }
+            checkTime(entry, k: k, storeTimestamp: cachedStoreTimestamp, header: header, position: position, path: path,
+                      into: collector)
         }
-        if unreachable > 0 {
-            collector.add(Finding(.repairable, "index.unreachable-entry", file: path,
-                                  position: Int64(view.layout.entryPosition(firstUnreachable)),
-                                  "\(unreachable) entr\(unreachable == 1 ? "y is" : "ies are") not reachable from any slot (first: entry \(firstUnreachable))"))
-        }
-        if ahead > 0, let entry = view.entry(firstAhead) {
-            collector.add(Finding(.repairable, "index.ahead-of-log", file: path, position: Int64(view.layout.entryPosition(firstAhead)),
-                                  physicalOffset: entry.phyOffset, expected: "< \(facts.endOffset)", found: String(entry.phyOffset),
-                                  "\(ahead) entr\(ahead == 1 ? "y points" : "ies point") at or past the end of the log (first: entry \(firstAhead))"))
-        }
-        return header.endPhyOffset
+        return outcome
     }
 
-    /// Whether `record` has UNIQ_KEY or a KEYS token whose `topic#key` hash is `hash`.
-    static func recordHasKey(_ record: MessageRecordView, hash: Int32) -> Bool {
+    /// FORMAT.md §8.3, §18 item 19: beginTimestamp + timeDiff·1000 ≤ STORETIMESTAMP < that + 1000.
+    /// Entry 1 is relative to the timestamp inherited at rotation (the putKey quirk) and a clock
+    /// that went backwards clamps timeDiff to 0: both only info.
+    private func checkTime(_ entry: IndexEntry, k: Int, storeTimestamp: Int64, header: IndexHeader, position: Int64,
+                           path: String, into collector: FindingCollector) {
+        guard header.beginTimestamp > 0 else { return }
+        let expectedDiff = (storeTimestamp - header.beginTimestamp) / 1000
+        let clamped = expectedDiff < 0 ? 0 : min(expectedDiff, Int64(Int32.max))
+        guard Int64(entry.timeDiff) != clamped else { return }
+        let quirk = k == 1 || expectedDiff < 0
+        collector.add(Finding(
+            quirk ? .info : .repairable, "index.time-mismatch", file: path, position: position + 12,
+            physicalOffset: entry.phyOffset, expected: String(clamped), found: String(entry.timeDiff),
+            "entry \(k)'s timeDiff does not match its record's STORETIMESTAMP (\(storeTimestamp)) against beginTimestamp \(header.beginTimestamp)"))
+    }
+
+    /// The normalized `topic#key` hashes of the record's UNIQ_KEY and KEYS tokens (§8.2, §8.4).
+    static func keyHashes(of record: MessageRecordView, into hashes: inout [Int32]) {
         let topic = record.topicBytes
-        if let uniq = record.propertyBytes("UNIQ_KEY"), IndexKey.hash(topic: topic, key: uniq) == hash { return true }
-        guard let keys = record.propertyBytes("KEYS") else { return false }
-        var start = 0
-        for i in 0...keys.count {
-            if i == keys.count || keys[i] == 0x20 {
-                if i > start, IndexKey.hash(topic: topic, key: UnsafeRawBufferPointer(rebasing: keys[start..<i])) == hash {
-                    return true
-                }
-                start = i + 1
-            }
+        // Java hash of "topic#" once; each key continues from it (ASCII; otherwise the general path).
+        var prefix: Int32? = 0
+        for byte in topic {
+            if byte >= 0x80 { prefix = nil; break }
+            prefix = prefix! &* 31 &+ Int32(byte)
         }
-        return false
+        prefix = prefix.map { $0 &* 31 &+ 0x23 }
+        func hash(_ key: UnsafeRawBufferPointer) -> Int32 {
+            guard var h = prefix else { return IndexKey.hash(topic: topic, key: key) }
+            for byte in key {
+                if byte >= 0x80 { return IndexKey.hash(topic: topic, key: key) }
+                h = h &* 31 &+ Int32(byte)
+            }
+            return IndexKey.normalizedHash(h)
+        }
+        if let uniq = record.propertyBytes("UNIQ_KEY") { hashes.append(hash(uniq)) }
+        guard let keys = record.propertyBytes("KEYS") else { return }
+        var start = 0
+        for i in 0...keys.count where i == keys.count || keys[i] == 0x20 {
+            if i > start { hashes.append(hash(UnsafeRawBufferPointer(rebasing: keys[start..<i]))) }
+            start = i + 1
+        }
     }
 }

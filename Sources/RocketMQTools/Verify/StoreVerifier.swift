@@ -61,7 +61,7 @@ public struct StoreVerifier {
         var bounds: [VerifyQueueKey: (min: Int64, max: Int64)] = [:]
         if areas.contains(.consumequeue) {
             collector.enabled = true
-            bounds = ConsumeQueueVerifier(layout: layout, facts: facts).run(into: collector, summary: &summary)
+            bounds = ConsumeQueueVerifier(layout: layout, facts: facts, jobs: options.jobs).run(into: collector, summary: &summary)
         } else if areas.contains(.config) {
             for location in layout.consumeQueues {
                 if let read = try? ConsumeQueueBounds.read(location) {
@@ -71,7 +71,7 @@ public struct StoreVerifier {
         }
         if areas.contains(.index) {
             collector.enabled = true
-            IndexVerifier(layout: layout, facts: facts).run(into: collector, summary: &summary)
+            IndexVerifier(layout: layout, facts: facts, jobs: options.jobs).run(into: collector, summary: &summary)
         }
         let metadata = MetadataVerifier(layout: layout, facts: facts, lockHeld: lockHeld)
         if areas.contains(.checkpoint) {

@@ -11,8 +11,11 @@ public struct VerifyOptions: Sendable {
     public var areas: Set<Area>
     /// Report at most this many findings to the callback; the rest are only counted.
     public var maxFindings: Int?
-    /// Commitlog files checked in parallel.
+    /// Threads for the commitlog pass. With more than one, files are split into chunks of
+    /// `chunkSize` bytes checked in parallel (the result is the same as a serial walk).
     public var jobs: Int
+    /// Chunk size for `jobs` > 1 (64 MiB; tests use small chunks on small fixtures).
+    public var chunkSize = 64 << 20
     /// Whether a live broker holds the lock; nil probes `lock` with fcntl(F_GETLK).
     public var lockHeld: Bool?
     /// Called from the verifying thread after each commitlog file (and at the end of each phase).
