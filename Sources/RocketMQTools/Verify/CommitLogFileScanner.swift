@@ -272,14 +272,18 @@ struct CommitLogFileScanner: Sendable {
             return
         }
         var step: Int64 = 1
-        if record.flags.contains(.innerBatch), let num = record.property("INNER_NUM").flatMap({ Int64($0) }), num > 0 {
+        let innerBatch = record.flags.contains(.innerBatch)
+        if innerBatch, let num = record.property("INNER_NUM").flatMap({ Int64($0) }), num > 0 {
             step = num
         }
+        let digest = UnitDigest.unit(queueOffset: record.queueOffset, physicalOffset: physical, size: record.totalSize,
+                                     tagsCode: record.tagsCode(delayLevels: options.delayLevels))
         let topic = record.topicBytes
         let (slot, existing) = queues.run(topic: topic, queueId: record.queueId)
         guard var run = existing else {
             queues.set(QueueRun(firstQueueOffset: record.queueOffset, nextQueueOffset: record.queueOffset + step,
-                                firstPhysicalOffset: physical, lastPhysicalOffset: physical, count: 1),
+                                firstPhysicalOffset: physical, lastPhysicalOffset: physical, count: 1,
+                                digest: digest, digestable: !innerBatch),
                        slot: slot, topic: topic, queueId: record.queueId)
             return
         }
@@ -293,6 +297,8 @@ struct CommitLogFileScanner: Sendable {
         run.nextQueueOffset = record.queueOffset + step
         run.lastPhysicalOffset = physical
         run.count += 1
+        run.digest &+= digest
+        if innerBatch { run.digestable = false }
         queues.set(run, slot: slot, topic: topic, queueId: record.queueId)
     }
 

@@ -89,6 +89,8 @@ struct CommitLogVerifier {
             merged.nextQueueOffset = run.nextQueueOffset
             merged.lastPhysicalOffset = run.lastPhysicalOffset
             merged.count += run.count
+            merged.digest &+= run.digest
+            merged.digestable = merged.digestable && run.digestable
             queues[key] = merged
         }
     }

@@ -95,6 +95,8 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
     }
 
     private struct QueueState {
+        /// Compare each unit with its record (false: the digest proved them equal).
+        var lookups = true
         var firstReal: Int64?
         var next: Int64 = 0
         var previousPhysical: Int64 = -1
@@ -110,6 +112,8 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
         let directory = "consumequeue/\(location.topic)/\(location.queueId)"
         var state = QueueState()
         state.next = (location.files.first?.fromOffset ?? 0) / Int64(ConsumeQueueUnit.size)
+        // A queue whose units add up to what the log pass saw needs no commitlog reads.
+        state.lookups = !Self.digestMatches(location, run: facts.queues[key], facts: facts)
         if location.files.isEmpty {
             collector.add(Finding(.info, "cq.empty-queue-directory", file: directory, topic: key.topic, queueId: key.queueId,
                                   "queue directory holds no files"))
@@ -182,6 +186,41 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
         return (state.firstReal ?? state.next, state.next)
     }
 
+    /// Whether the units of `location` that point into the log add up (UnitDigest) to the
+    /// records the log pass saw for the queue: then every unit names a record of this queue
+    /// with its queue offset, size and tagsCode, and no record lacks its unit.
+    static func digestMatches(_ location: ConsumeQueueLocation, run: QueueRun?, facts: LogFacts) -> Bool {
+        if let run, !run.digestable { return false }
+        var digest: UInt64 = 0
+        var count = 0
+        for file in location.files where file.size > 0 {
+            guard let region = try? MappedRegion(path: file.path) else { return false }
+            region.withBytes { bytes in
+                let limit = bytes.count - bytes.count % ConsumeQueueUnit.size
+                var position = 0
+                while position < limit {
+                    let physical: Int64 = bytes.readBigEndianUnchecked(at: position)
+                    if physical == 0 {
+                        let nonZero = firstNonZeroUnit(bytes, from: position, to: limit)
+                        if nonZero > position {
+                            position = nonZero
+                            continue
+                        }
+                    }
+                    let size: Int32 = bytes.readBigEndianUnchecked(at: position + 8)
+                    if physical >= facts.minOffset, physical < facts.endOffset, size > 0, size != Int32.max {
+                        let tagsCode: Int64 = bytes.readBigEndianUnchecked(at: position + 12)
+                        let queueOffset = ConsumeQueueUnit.queueOffset(fileStart: file.fromOffset, position: position)
+                        digest &+= UnitDigest.unit(queueOffset: queueOffset, physicalOffset: physical, size: size, tagsCode: tagsCode)
+                        count += 1
+                    }
+                    position += ConsumeQueueUnit.size
+                }
+            }
+        }
+        return count == (run?.count ?? 0) && digest == (run?.digest ?? 0)
+    }
+
     /// The position of the first unit at or after `from` that is not all zero (`limit` if none).
     static func firstNonZeroUnit(_ bytes: UnsafeRawBufferPointer, from: Int, to limit: Int) -> Int {
         guard let base = bytes.baseAddress else { return limit }
@@ -233,6 +272,13 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                                   "physical offsets must strictly increase within a queue"))
         }
         state.previousPhysical = unit.physicalOffset
+        guard state.lookups else {
+            if unit.physicalOffset >= facts.minOffset, unit.physicalOffset >= facts.endOffset {
+                if state.aheadFirst == nil { state.aheadFirst = (path, position, queueOffset, unit.physicalOffset) }
+                state.aheadCount += 1
+            }
+            return
+        }
         let delayLevels = layout.options.delayLevels
         let result: Finding? = facts.map.withRecord(at: unit.physicalOffset) { lookup in
             switch lookup {
