@@ -30,9 +30,16 @@ struct CommitLogFileScan: Sendable {
     var queueRuns: [VerifyQueueKey: QueueRun] = [:]
     /// The last record the index dispatcher would index that carries a UNIQ_KEY or KEYS.
     var lastKeyedOffset: Int64?
+    /// Per index file (position in layout.indexFiles): the entries its interior should hold.
+    var indexDigests: [IndexDigest] = []
     var lastStoreTimestamp: Int64 = 0
     /// Set when the file could not be read at all.
     var ioError: String?
+
+    mutating func addIndexDigests(_ other: [IndexDigest]) {
+        if indexDigests.isEmpty { indexDigests = other; return }
+        for i in other.indices { indexDigests[i].add(other[i]) }
+    }
 
     var hasData: Bool { records > 0 || !failures.isEmpty || blankPosition != nil }
     var endedWithBlank: Bool { blankPosition != nil }

@@ -15,6 +15,8 @@ struct CommitLogFileScanner: Sendable {
     /// index already covers the log up to its endPhyOffset, and reading the properties of every
     /// record costs a tenth of the pass. Int64.min: every record; Int64.max: none.
     var keyedAfter: Int64 = .min
+    /// Index files whose expected entries the pass adds up (nil: the index is not checked).
+    var coverage: IndexCoverage?
 
     /// A mapped file split into chunks that can be scanned in parallel.
     struct PreparedFile: @unchecked Sendable {  // the region is immutable and read-only
@@ -100,6 +102,7 @@ struct CommitLogFileScanner: Sendable {
             result.blankPosition = part.blankPosition
             result.dataEnd = part.dataEnd
             if let keyed = part.lastKeyedOffset { result.lastKeyedOffset = max(result.lastKeyedOffset ?? keyed, keyed) }
+            result.addIndexDigests(part.indexDigests)
             if part.records > 0 { result.lastStoreTimestamp = part.lastStoreTimestamp }
             CommitLogVerifier.merge(&queues, part.queueRuns, file: prepared.file, into: &result.findings)
         }
@@ -120,6 +123,8 @@ struct CommitLogFileScanner: Sendable {
         let file = result.file
         let start = file.fromOffset
         var position = startPosition
+        var keyHashes: [Int32] = []
+        keyHashes.reserveCapacity(8)
         while position < stopAt {
             // The end of the data: zeros up to the trailing hole (what decode would find by
             // reading every remaining byte).
@@ -188,7 +193,7 @@ struct CommitLogFileScanner: Sendable {
                     position = next
                     continue
                 }
-                account(record, physical: physical, queues: &queues, into: &result)
+                account(record, physical: physical, queues: &queues, keyHashes: &keyHashes, into: &result)
                 position += Int(record.totalSize)
             }
         }
@@ -250,7 +255,8 @@ struct CommitLogFileScanner: Sendable {
     }
 
     /// Bookkeeping for a valid record: queue runs, index completeness, timestamps.
-    func account(_ record: MessageRecordView, physical: Int64, queues: inout QueueRunTable, into result: inout CommitLogFileScan) {
+    func account(_ record: MessageRecordView, physical: Int64, queues: inout QueueRunTable, keyHashes: inout [Int32],
+                 into result: inout CommitLogFileScan) {
         result.records += 1
         if result.firstValidStart == nil { result.firstValidStart = physical }
         result.lastValidStart = physical
@@ -260,6 +266,20 @@ struct CommitLogFileScanner: Sendable {
         if physical > keyedAfter, type != .rollback,
            record.propertyBytes("UNIQ_KEY") != nil || (record.propertyBytes("KEYS")?.count ?? 0) > 0 {
             result.lastKeyedOffset = physical
+        }
+        if let coverage, type != .rollback, let range = coverage.range(strictlyContaining: physical) {
+            keyHashes.removeAll(keepingCapacity: true)
+            IndexVerifier.keyHashes(of: record, into: &keyHashes)
+            if !keyHashes.isEmpty {
+                if result.indexDigests.isEmpty {
+                    result.indexDigests = Array(repeating: IndexDigest(), count: coverage.fileCount)
+                }
+                let timeDiff = IndexCoverage.timeDiff(storeTimestamp: record.storeTimestamp, beginTimestamp: range.beginTimestamp)
+                for hash in keyHashes {
+                    result.indexDigests[range.file].sum &+= UnitDigest.entry(physicalOffset: physical, keyHash: hash, timeDiff: timeDiff)
+                }
+                result.indexDigests[range.file].count += keyHashes.count
+            }
         }
         guard type.isDispatchedToConsumeQueue else {
             if record.queueOffset != 0 {

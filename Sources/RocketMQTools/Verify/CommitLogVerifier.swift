@@ -22,6 +22,7 @@ struct CommitLogVerifier {
         // Keyed records matter only past the index's end (index.behind-log / index.missing).
         if options.areas.contains(.index) {
             scanner.keyedAfter = layout.indexFiles.isEmpty ? .min : (IndexVerifier.coveredEnd(layout) ?? .min)
+            scanner.coverage = layout.indexFiles.isEmpty ? nil : IndexCoverage(layout)
         } else {
             scanner.keyedAfter = .max
         }
@@ -103,6 +104,7 @@ struct CommitLogVerifier {
         var failed = Set<Int64>()
         var infos: [CommitLogMap.FileInfo] = []
         var lastKeyed: Int64?
+        var indexDigests: [IndexDigest] = []
         var lastStore: Int64 = 0
         var records = 0
 
@@ -111,6 +113,10 @@ struct CommitLogVerifier {
             let path = file.relativePath
             records += scan.records
             if let keyed = scan.lastKeyedOffset { lastKeyed = max(lastKeyed ?? keyed, keyed) }
+            if !scan.indexDigests.isEmpty {
+                if indexDigests.isEmpty { indexDigests = scan.indexDigests }
+                else { for d in scan.indexDigests.indices { indexDigests[d].add(scan.indexDigests[d]) } }
+            }
             if scan.records > 0 { lastStore = scan.lastStoreTimestamp }
             infos.append(CommitLogMap.FileInfo(file: file, dataEnd: scan.dataEnd))
             let afterData = lastData.map { i > $0 } ?? true
@@ -161,7 +167,7 @@ struct CommitLogVerifier {
         }
         let map = CommitLogMap(files: infos, fileSize: fileSize, endOffset: endOffset, failedOffsets: failed,
                                options: checkOptions)
-        return LogFacts(map: map, queues: queues, lastKeyedOffset: lastKeyed, lastStoreTimestamp: lastStore,
+        return LogFacts(map: map, queues: queues, lastKeyedOffset: lastKeyed, indexDigests: indexDigests, lastStoreTimestamp: lastStore,
                         records: records)
     }
 

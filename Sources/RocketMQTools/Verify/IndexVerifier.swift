@@ -19,9 +19,10 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
     func run(into collector: FindingCollector, summary: inout VerifySummary) {
         var previousEnd: Int64?
         var lastEnd: Int64?
-        for file in layout.indexFiles {
+        for (fileIndex, file) in layout.indexFiles.enumerated() {
             summary.indexFiles += 1
-            if let end = check(file, previousEnd: previousEnd, into: collector, summary: &summary) {
+            let expected = fileIndex < facts.indexDigests.count ? facts.indexDigests[fileIndex] : IndexDigest()
+            if let end = check(file, expected: expected, previousEnd: previousEnd, into: collector, summary: &summary) {
                 previousEnd = end
                 lastEnd = end
             }
@@ -46,14 +47,20 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
     /// need not be searched for keys. Nil when no file qualifies.
     static func coveredEnd(_ layout: StoreLayout) -> Int64? {
         for file in layout.indexFiles.reversed() {
-            guard let indexLayout = indexLayout(of: file, in: layout), indexLayout.fileSize == Int(file.size),
-                  let bytes = try? FileSystem.read(file.path, offset: 0, count: IndexHeader.size),
-                  let header = bytes.withUnsafeBytes({ try? IndexHeader(decoding: $0) }),
-                  header.indexCount >= 0, Int(header.indexCount) <= indexLayout.indexNum, header.effectiveIndexCount > 1
-            else { continue }
-            return header.endPhyOffset
+            if let header = acceptedHeader(file, in: layout) { return header.endPhyOffset }
         }
         return nil
+    }
+
+    /// The header of `file` when `check` goes on to its entries (valid size and count, at
+    /// least one entry), read alone.
+    static func acceptedHeader(_ file: SegmentFile, in layout: StoreLayout) -> IndexHeader? {
+        guard let indexLayout = indexLayout(of: file, in: layout), indexLayout.fileSize == Int(file.size),
+              let bytes = try? FileSystem.read(file.path, offset: 0, count: IndexHeader.size),
+              let header = bytes.withUnsafeBytes({ try? IndexHeader(decoding: $0) }),
+              header.indexCount >= 0, Int(header.indexCount) <= indexLayout.indexNum, header.effectiveIndexCount > 1
+        else { return nil }
+        return header
     }
 
     private static func indexLayout(of file: SegmentFile, in layout: StoreLayout) -> IndexFileLayout? {
@@ -64,7 +71,7 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
     }
 
     /// Checks one file; returns its endPhyOffset when it has entries.
-    private func check(_ file: SegmentFile, previousEnd: Int64?, into collector: FindingCollector,
+    private func check(_ file: SegmentFile, expected: IndexDigest, previousEnd: Int64?, into collector: FindingCollector,
                        summary: inout VerifySummary) -> Int64? {
         let path = file.relativePath
         let indexLayout = Self.indexLayout(of: file, in: layout)
@@ -79,11 +86,11 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
         }
         return region.withBytes { bytes -> Int64? in
             guard let view = try? IndexFileView(bytes: bytes, layout: indexLayout) else { return nil }
-            return check(view, path: path, previousEnd: previousEnd, into: collector, summary: &summary)
+            return check(view, path: path, expected: expected, previousEnd: previousEnd, into: collector, summary: &summary)
         }
     }
 
-    private func check(_ view: IndexFileView, path: String, previousEnd: Int64?, into collector: FindingCollector,
+    private func check(_ view: IndexFileView, path: String, expected: IndexDigest, previousEnd: Int64?, into collector: FindingCollector,
                        summary: inout VerifySummary) -> Int64? {
         let header = view.header
         let slotsCount = view.layout.hashSlotNum
@@ -176,9 +183,12 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
         }
 
         // Entries: in ranges checked in parallel when jobs > 1, findings replayed in entry order.
+        // Entries strictly inside the header's range whose sum matches the log's need no record
+        // reads (the log pass added up the keys, offsets and times they should hold).
+        let proven = Self.interiorDigest(view, count: count, facts: facts) == expected
         var outcome = EntryOutcome()
         if jobs <= 1 || count < 4096 {
-            outcome = checkEntries(view, 1..<count, reached: reached, path: path, into: collector)
+            outcome = checkEntries(view, 1..<count, reached: reached, proven: proven, path: path, into: collector)
         } else {
             let parts = min(jobs * 4, count / 1024)
             let ranges = (0..<parts).map { i in (1 + (count - 1) * i / parts)..<(1 + (count - 1) * (i + 1) / parts) }
@@ -192,7 +202,8 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
                     guard index < parts else { return }
                     let (local, buffer) = FindingCollector.buffer()
                     local.downgradedToInfo = downgraded
-                    let part = checkEntries(shared.view, ranges[index], reached: shared.reached, path: path, into: local)
+                    let part = checkEntries(shared.view, ranges[index], reached: shared.reached, proven: proven, path: path,
+                                            into: local)
                     let result = RangeResult(outcome: part, collector: local, buffer: buffer)
                     results.withLock { $0[index] = result }
                 }
@@ -251,9 +262,10 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
 
     /// Checks entries `range` of one file: offsets ordered and inside the header's range, the
     /// record there carries a key with the entry's hash, the entry's time matches the record's.
-    private func checkEntries(_ view: IndexFileView, _ range: Range<Int>, reached: [UInt64], path: String,
+    private func checkEntries(_ view: IndexFileView, _ range: Range<Int>, reached: [UInt64], proven: Bool, path: String,
                               into collector: FindingCollector) -> EntryOutcome {
         let header = view.header
+        let minOffset = facts.minOffset, endOffset = facts.endOffset
         var outcome = EntryOutcome()
         var previousOffset = range.lowerBound > 1 ? (view.entry(range.lowerBound - 1)?.phyOffset ?? .min) : .min
         // Consecutive entries usually name the same record (one entry per key): decode it and
@@ -283,6 +295,10 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
             if entry.phyOffset < header.beginPhyOffset || entry.phyOffset > header.endPhyOffset {
                 add(.repairable, "index.offset-outside-header", expected: "\(header.beginPhyOffset)...\(header.endPhyOffset)",
                     found: String(entry.phyOffset), "offset outside the header's begin/end offsets")
+            }
+            if proven, entry.phyOffset > header.beginPhyOffset, entry.phyOffset < header.endPhyOffset,
+               entry.phyOffset >= minOffset, entry.phyOffset < endOffset {
+                continue
             }
             if entry.phyOffset != cachedOffset {
                 cachedHashes.removeAll(keepingCapacity: true)
@@ -321,6 +337,29 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
                       into: collector)
         }
         return outcome
+    }
+
+    /// What the file's interior entries that point into the log add up to (UnitDigest.entry),
+    /// for comparison with the log pass's `IndexDigest` of the same file.
+    static func interiorDigest(_ view: IndexFileView, count: Int, facts: LogFacts) -> IndexDigest {
+        let header = view.header
+        let low = max(header.beginPhyOffset + 1, facts.minOffset)
+        let high = min(header.endPhyOffset, facts.endOffset)
+        var digest = IndexDigest()
+        guard low < high else { return digest }
+        let bytes = view.bytes
+        var position = view.layout.entryPosition(1)
+        for _ in 1..<count {
+            let keyHash: Int32 = bytes.readBigEndianUnchecked(at: position)
+            let physical: Int64 = bytes.readBigEndianUnchecked(at: position + 4)
+            if physical >= low, physical < high {
+                let timeDiff: Int32 = bytes.readBigEndianUnchecked(at: position + 12)
+                digest.sum &+= UnitDigest.entry(physicalOffset: physical, keyHash: keyHash, timeDiff: timeDiff)
+                digest.count += 1
+            }
+            position += IndexFileLayout.entrySize
+        }
+        return digest
     }
 
     /// FORMAT.md §8.3, §18 item 19: beginTimestamp + timeDiff·1000 ≤ STORETIMESTAMP < that + 1000.

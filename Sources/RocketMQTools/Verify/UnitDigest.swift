@@ -26,4 +26,13 @@ enum UnitDigest {
         h = mix(h ^ UInt64(UInt32(bitPattern: size)))
         return mix(h ^ UInt64(bitPattern: tagsCode))
     }
+
+    /// An index entry = a key of the record at `physicalOffset`, stored `timeDiff` seconds after
+    /// its file's beginTimestamp.
+    @inline(__always)
+    static func entry(physicalOffset: Int64, keyHash: Int32, timeDiff: Int32) -> UInt64 {
+        var h = mix(UInt64(bitPattern: physicalOffset) ^ 0x5851_F42D_4C95_7F2D)
+        h = mix(h ^ UInt64(UInt32(bitPattern: keyHash)))
+        return mix(h ^ UInt64(UInt32(bitPattern: timeDiff)))
+    }
 }
