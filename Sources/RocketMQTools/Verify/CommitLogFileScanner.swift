@@ -263,13 +263,14 @@ struct CommitLogFileScanner: Sendable {
         result.lastValidEnd = physical + Int64(record.totalSize)
         result.lastStoreTimestamp = record.storeTimestamp
         let type = record.transactionType
-        if physical > keyedAfter, type != .rollback,
-           record.propertyBytes("UNIQ_KEY") != nil || (record.propertyBytes("KEYS")?.count ?? 0) > 0 {
+        let properties = DispatchProperties(record)
+        if physical > keyedAfter, type != .rollback, properties.hasIndexKey {
             result.lastKeyedOffset = physical
         }
         if let coverage, type != .rollback, let range = coverage.range(strictlyContaining: physical) {
             keyHashes.removeAll(keepingCapacity: true)
-            IndexVerifier.keyHashes(of: record, into: &keyHashes)
+            IndexVerifier.keyHashes(topic: record.topicBytes, uniqueKey: properties.uniqueKey, keys: properties.keys,
+                                    into: &keyHashes)
             if !keyHashes.isEmpty {
                 if result.indexDigests.isEmpty {
                     result.indexDigests = Array(repeating: IndexDigest(), count: coverage.fileCount)
@@ -297,7 +298,8 @@ struct CommitLogFileScanner: Sendable {
             step = num
         }
         let digest = UnitDigest.unit(queueOffset: record.queueOffset, physicalOffset: physical, size: record.totalSize,
-                                     tagsCode: record.tagsCode(delayLevels: options.delayLevels))
+                                     tagsCode: record.tagsCode(tags: properties.tags, delay: properties.delay,
+                                                               delayLevels: options.delayLevels))
         let topic = record.topicBytes
         let (slot, existing) = queues.run(topic: topic, queueId: record.queueId)
         guard var run = existing else {

@@ -458,7 +458,12 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
 
     /// The normalized `topic#key` hashes of the record's UNIQ_KEY and KEYS tokens (§8.2, §8.4).
     static func keyHashes(of record: MessageRecordView, into hashes: inout [Int32]) {
-        let topic = record.topicBytes
+        let properties = DispatchProperties(record)
+        keyHashes(topic: record.topicBytes, uniqueKey: properties.uniqueKey, keys: properties.keys, into: &hashes)
+    }
+
+    static func keyHashes(topic: UnsafeRawBufferPointer, uniqueKey: UnsafeRawBufferPointer?, keys: UnsafeRawBufferPointer?,
+                          into hashes: inout [Int32]) {
         // Java hash of "topic#" once; each key continues from it (ASCII; otherwise the general path).
         var prefix: Int32? = 0
         for byte in topic {
@@ -474,8 +479,8 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
             }
             return IndexKey.normalizedHash(h)
         }
-        if let uniq = record.propertyBytes("UNIQ_KEY") { hashes.append(hash(uniq)) }
-        guard let keys = record.propertyBytes("KEYS") else { return }
+        if let uniqueKey { hashes.append(hash(uniqueKey)) }
+        guard let keys else { return }
         var start = 0
         for i in 0...keys.count where i == keys.count || keys[i] == 0x20 {
             if i > start { hashes.append(hash(UnsafeRawBufferPointer(rebasing: keys[start..<i]))) }
