@@ -10,14 +10,8 @@ public enum PropertyCRC {
     /// record has no property CRC (the common case: it is off by default).
     public static func storedValue(in properties: UnsafeRawBufferPointer) -> Int64? {
         let count = properties.count
-        guard count >= reservedLength else { return nil }
+        guard count >= reservedLength, hasKey(properties) else { return nil }
         let start = count - reservedLength
-        let key = MessageProperties.propertyCRC.utf8
-        var i = start
-        for byte in key {
-            guard properties[i] == byte else { return nil }
-            i += 1
-        }
         guard properties[start + 8] == 0x01, properties[count - 1] == 0x02 else { return nil }
         // Digits are least-significant first: read them backwards.
         var value: Int64 = 0
@@ -34,10 +28,22 @@ public enum PropertyCRC {
     /// True when the entry's key is there but the value is not 10 digits between 0x01 and 0x02.
     public static func hasMalformedEntry(in properties: UnsafeRawBufferPointer) -> Bool {
         let count = properties.count
-        guard count >= reservedLength, storedValue(in: properties) == nil else { return false }
-        let start = count - reservedLength
-        return properties[start..<(start + 8)].elementsEqual(MessageProperties.propertyCRC.utf8)
+        return count >= reservedLength && hasKey(properties) && storedValue(in: properties) == nil
     }
+
+    /// The reserved area starts with `__CRC32#` (compared as one 8-byte word).
+    @inline(__always)
+    static func hasKey(_ properties: UnsafeRawBufferPointer) -> Bool {
+        let word = properties.loadUnaligned(fromByteOffset: properties.count - reservedLength, as: UInt64.self)
+        return word == keyWord
+    }
+
+    /// `__CRC32#` as it lies in memory.
+    private static let keyWord: UInt64 = {
+        var word: UInt64 = 0
+        for (i, byte) in MessageProperties.propertyCRC.utf8.enumerated() { word |= UInt64(byte) << (8 * UInt64(i)) }
+        return UInt64(littleEndian: word)
+    }()
 
     /// The value RocketMQ writes for `record` (the record bytes before the reserved 20).
     public static func computed(for record: UnsafeRawBufferPointer) -> Int64 {

@@ -2,6 +2,11 @@
 // queue tagsCode, UNIQ_KEY and KEYS for the index), found in one pass over the properties
 // instead of one pass per lookup. Last occurrence wins, as in Java's HashMap.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import RocketMQFormat
 
 struct DispatchProperties {
@@ -15,16 +20,22 @@ struct DispatchProperties {
         MessageProperties.forEachPair(in: record.propertiesBytes) { k, v in
             switch k.count {
             case 4:
-                if k[0] == 0x54, k.elementsEqual("TAGS".utf8) { tags = v }
-                else if k[0] == 0x4B, k.elementsEqual("KEYS".utf8) { keys = v }
+                if Self.equal(k, "TAGS") { tags = v }
+                else if Self.equal(k, "KEYS") { keys = v }
             case 5:
-                if k[0] == 0x44, k.elementsEqual("DELAY".utf8) { delay = v }
+                if Self.equal(k, "DELAY") { delay = v }
             case 8:
-                if k[0] == 0x55, k.elementsEqual("UNIQ_KEY".utf8) { uniqueKey = v }
+                if Self.equal(k, "UNIQ_KEY") { uniqueKey = v }
             default:
                 break
             }
         }
+    }
+
+    /// `key` (of the literal's length) equals the literal: memcmp, not a generic element loop.
+    @inline(__always)
+    static func equal(_ key: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        memcmp(key.baseAddress!, literal.utf8Start, literal.utf8CodeUnitCount) == 0
     }
 
     /// Whether the index dispatcher makes at least one entry for the record (§8.4).
