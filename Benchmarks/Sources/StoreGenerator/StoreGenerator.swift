@@ -98,7 +98,7 @@ public struct StoreGenerator: Sendable {
 
     var markerText: String {
         "messages=\(messages) fileSize=\(fileSize) bodySize=\(bodySize) topics=\(topics) queues=\(queuesPerTopic) seed=\(seed)"
-            + " layout=commitlog+consumequeue+index+checkpoint"
+            + " layout=commitlog+consumequeue(sparse)+index+checkpoint"
     }
 
     /// Returns the existing store when its marker matches, else writes it.
@@ -258,9 +258,8 @@ struct QueueWriter {
                 repeat {
                     let end = min(bytes.count, start + fileSize)
                     let name = String(repeating: "0", count: max(0, 20 - String(start).count)) + String(start)
-                    var content = Array(bytes[start..<end])
-                    content.append(contentsOf: [UInt8](repeating: 0, count: fileSize - content.count))
-                    try writeWholeFile(directory + "/" + name, content)
+                    // Full size but sparse past the units, like RocketMQ's preallocated mapped file.
+                    try writeWholeFile(directory + "/" + name, Array(bytes[start..<end]), size: fileSize)
                     start += fileSize
                 } while start < bytes.count
             }
@@ -427,10 +426,11 @@ func readWholeFile(_ path: String) throws -> [UInt8] {
     return out
 }
 
-func writeWholeFile(_ path: String, _ bytes: [UInt8]) throws {
+func writeWholeFile(_ path: String, _ bytes: [UInt8], size: Int? = nil) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else { throw GeneratorError("open \(path)") }
     defer { close(fd) }
     let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
     guard n == bytes.count else { throw GeneratorError("write \(path)") }
+    if let size, ftruncate(fd, off_t(size)) != 0 { throw GeneratorError("ftruncate \(path)") }
 }

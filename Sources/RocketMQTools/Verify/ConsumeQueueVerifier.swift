@@ -144,14 +144,22 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 collector.add(Finding(.repairable, "cq.unreadable", file: path, topic: key.topic, queueId: key.queueId, "cannot read"))
                 continue
             }
+            // The trailing hole of the preallocated file reads as zeros: stop there.
+            let dataEnd = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
             region.withBytes { bytes in
                 var position = 0
                 while position + ConsumeQueueUnit.size <= bytes.count {
+                    if position >= dataEnd {
+                        if state.zeroAt == nil {
+                            state.zeroAt = (path, position, ConsumeQueueUnit.queueOffset(fileStart: file.fromOffset, position: position))
+                        }
+                        break
+                    }
                     // Files are preallocated: most of the last one is zeros. Skip a zero run with
                     // one word scan instead of unit by unit; units after the run are still
                     // checked (and the run reported as a hole).
                     if bytes.readBigEndianUnchecked(Int64.self, at: position) == 0 {
-                        let limit = bytes.count - bytes.count % ConsumeQueueUnit.size
+                        let limit = min(dataEnd, bytes.count - bytes.count % ConsumeQueueUnit.size)
                         let nonZero = Self.firstNonZeroUnit(bytes, from: position, to: limit)
                         if nonZero > position {
                             if state.zeroAt == nil {
@@ -195,8 +203,9 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
         var count = 0
         for file in location.files where file.size > 0 {
             guard let region = try? MappedRegion(path: file.path) else { return false }
+            let dataEnd = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
             region.withBytes { bytes in
-                let limit = bytes.count - bytes.count % ConsumeQueueUnit.size
+                let limit = min(dataEnd, bytes.count - bytes.count % ConsumeQueueUnit.size)
                 var position = 0
                 while position < limit {
                     let physical: Int64 = bytes.readBigEndianUnchecked(at: position)
