@@ -33,6 +33,12 @@ struct Result {
     var bytes: Int64
     var peakRSS: Int  // bytes
     var peakAnonymous: Int  // bytes
+    var cpuSeconds: [Double]  // process CPU time (all threads) per pass
+
+    var medianCPU: Double {
+        let sorted = cpuSeconds.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
 
     var median: Double {
         let sorted = seconds.sorted()
@@ -42,6 +48,14 @@ struct Result {
     var minimum: Double { seconds.min() ?? 0 }
     var recordsPerSecond: Double { Double(records) / median }
     var bytesPerSecond: Double { Double(bytes) / median }
+}
+
+/// CPU time of the whole process (user + system, every thread): on a shared machine the wall
+/// clock also counts time spent waiting for a core.
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 func now() -> Double {
@@ -315,14 +329,17 @@ for bench in benchmarks {
     let warm = try bench.run()
     precondition(warm == store.messages, "\(bench.name): \(warm) records, expected \(store.messages)")
     var seconds: [Double] = []
+    var cpu: [Double] = []
     for _ in 0..<iterations {
         let start = now()
+        let cpuStart = cpuNow()
         let count = try bench.run()
         seconds.append(now() - start)
+        cpu.append(cpuNow() - cpuStart)
         precondition(count == store.messages)
     }
     let result = Result(name: bench.name, seconds: seconds, records: store.messages, bytes: store.dataBytes,
-                        peakRSS: peakRSS(), peakAnonymous: anonymous.reset())
+                        peakRSS: peakRSS(), peakAnonymous: anonymous.reset(), cpuSeconds: cpu)
     results.append(result)
     print("\(bench.name): median \(formatSeconds(result.median)) (min \(formatSeconds(result.minimum))), "
           + "\(formatRate(result.recordsPerSecond, unit: "records/s")), \(formatRate(result.bytesPerSecond, unit: "B/s")), "
@@ -333,8 +350,8 @@ anonymous.stop()
 // MARK: - Table
 
 print("")
-print("| benchmark | median | min | records/s | GB/s | vs decode (checkCRC: true) | vs crc32 (best) | peak RSS MiB | peak RssAnon MiB |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| benchmark | median | min | records/s | GB/s | vs decode (checkCRC: true) | vs crc32 (best) | CPU time | GB per CPU-s | peak RSS MiB | peak RssAnon MiB |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 let reference = results.first { $0.name == "decode (checkCRC: true)" }
 // The raw CRC-32 rate over the same bytes in this run: the ceiling for a CRC-checking pass.
 let crcReference = results.filter { $0.name.hasPrefix("crc32") }.max { $0.bytesPerSecond < $1.bytesPerSecond }
@@ -343,6 +360,7 @@ for result in results {
     let crcRatio = crcReference.map { format2(result.bytesPerSecond / $0.bytesPerSecond) + "x" } ?? "-"
     print("| \(result.name) | \(formatSeconds(result.median)) | \(formatSeconds(result.minimum)) | "
           + "\(format2(result.recordsPerSecond / 1e6)) M | \(format2(result.bytesPerSecond / 1e9)) | \(ratio) | \(crcRatio) | "
+          + "\(formatSeconds(result.medianCPU)) | \(format2(Double(result.bytes) / result.medianCPU / 1e9)) | "
           + "\(result.peakRSS >> 20) | \(result.peakAnonymous >> 20) |")
 }
 close(devNull)
