@@ -32,9 +32,20 @@ struct CommitLogFileScan: Sendable {
     var lastKeyedOffset: Int64?
     /// Per index file (position in layout.indexFiles): the entries its interior should hold.
     var indexDigests: [IndexDigest] = []
+    /// Keyed records inside the index's span that no index file covers: first offset, count.
+    var unindexed: (first: Int64, count: Int)?
     var lastStoreTimestamp: Int64 = 0
     /// Set when the file could not be read at all.
     var ioError: String?
+
+    mutating func addUnindexed(_ other: (first: Int64, count: Int)?) {
+        guard let other else { return }
+        if let current = unindexed {
+            unindexed = (min(current.first, other.first), current.count + other.count)
+        } else {
+            unindexed = other
+        }
+    }
 
     mutating func addIndexDigests(_ other: [IndexDigest]) {
         if indexDigests.isEmpty { indexDigests = other; return }

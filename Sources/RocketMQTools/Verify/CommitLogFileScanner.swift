@@ -103,6 +103,7 @@ struct CommitLogFileScanner: Sendable {
             result.dataEnd = part.dataEnd
             if let keyed = part.lastKeyedOffset { result.lastKeyedOffset = max(result.lastKeyedOffset ?? keyed, keyed) }
             result.addIndexDigests(part.indexDigests)
+            result.addUnindexed(part.unindexed)
             if part.records > 0 { result.lastStoreTimestamp = part.lastStoreTimestamp }
             CommitLogVerifier.merge(&queues, part.queueRuns, file: prepared.file, into: &result.findings)
         }
@@ -266,6 +267,9 @@ struct CommitLogFileScanner: Sendable {
         let properties = DispatchProperties(record)
         if physical > keyedAfter, type != .rollback, properties.hasIndexKey {
             result.lastKeyedOffset = physical
+        }
+        if let coverage, type != .rollback, properties.hasIndexKey, coverage.isInGap(physical) {
+            result.addUnindexed((physical, 1))
         }
         if let coverage, type != .rollback, let range = coverage.range(strictlyContaining: physical) {
             keyHashes.removeAll(keepingCapacity: true)

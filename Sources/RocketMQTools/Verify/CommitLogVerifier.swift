@@ -105,6 +105,7 @@ struct CommitLogVerifier {
         var infos: [CommitLogMap.FileInfo] = []
         var lastKeyed: Int64?
         var indexDigests: [IndexDigest] = []
+        var unindexed: (first: Int64, count: Int)?
         var lastStore: Int64 = 0
         var records = 0
 
@@ -113,6 +114,9 @@ struct CommitLogVerifier {
             let path = file.relativePath
             records += scan.records
             if let keyed = scan.lastKeyedOffset { lastKeyed = max(lastKeyed ?? keyed, keyed) }
+            if let part = scan.unindexed {
+                unindexed = unindexed.map { (min($0.first, part.first), $0.count + part.count) } ?? part
+            }
             if !scan.indexDigests.isEmpty {
                 if indexDigests.isEmpty { indexDigests = scan.indexDigests }
                 else { for d in scan.indexDigests.indices { indexDigests[d].add(scan.indexDigests[d]) } }
@@ -121,7 +125,7 @@ struct CommitLogVerifier {
             infos.append(CommitLogMap.FileInfo(file: file, dataEnd: scan.dataEnd))
             let afterData = lastData.map { i > $0 } ?? true
             if let error = scan.ioError {
-                collector.add(Finding(.damaged, "commitlog.unreadable", file: path, "cannot read: \(error)"))
+                collector.add(Finding(.unreadable, "commitlog.unreadable", file: path, "cannot read: \(error)"))
                 continue
             }
             // Name and place in the sequence.
@@ -167,7 +171,7 @@ struct CommitLogVerifier {
         }
         let map = CommitLogMap(files: infos, fileSize: fileSize, endOffset: endOffset, failedOffsets: failed,
                                options: checkOptions)
-        return LogFacts(map: map, queues: queues, lastKeyedOffset: lastKeyed, indexDigests: indexDigests, lastStoreTimestamp: lastStore,
+        return LogFacts(map: map, queues: queues, lastKeyedOffset: lastKeyed, indexDigests: indexDigests, unindexed: unindexed, lastStoreTimestamp: lastStore,
                         records: records)
     }
 

@@ -141,7 +141,7 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                                       "consume queue file size differs from the configured size"))
             }
             guard let region = try? MappedRegion(path: file.path) else {
-                collector.add(Finding(.repairable, "cq.unreadable", file: path, topic: key.topic, queueId: key.queueId, "cannot read"))
+                collector.add(Finding(.unreadable, "cq.unreadable", file: path, topic: key.topic, queueId: key.queueId, "cannot read"))
                 continue
             }
             // The trailing hole of the preallocated file reads as zeros: stop there.

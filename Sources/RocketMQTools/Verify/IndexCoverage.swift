@@ -22,6 +22,9 @@ struct IndexCoverage: Sendable {
     let ranges: [Range]
     /// Number of index files (digests are kept per file).
     let fileCount: Int
+    /// [begin, end] of every accepted file, overlapping or not, merged: keyed records strictly
+    /// between the first begin and the last end but outside all of them have no entries.
+    let covered: [ClosedRange<Int64>]
 
     init(_ layout: StoreLayout) {
         var ranges: [Range] = []
@@ -32,6 +35,15 @@ struct IndexCoverage: Sendable {
                                 beginTimestamp: header.beginTimestamp))
         }
         ranges.sort { $0.begin < $1.begin }
+        var covered: [ClosedRange<Int64>] = []
+        for range in ranges {
+            if let last = covered.last, range.begin <= last.upperBound {
+                covered[covered.count - 1] = last.lowerBound...max(last.upperBound, range.end)
+            } else {
+                covered.append(range.begin...range.end)
+            }
+        }
+        self.covered = covered
         // Overlapping ranges cannot say which file a record belongs to: digest none of them.
         var overlapping = Set<Int>()
         for i in ranges.indices.dropFirst() where ranges[i].begin < ranges[i - 1].end {
@@ -53,6 +65,20 @@ struct IndexCoverage: Sendable {
             else { return range }
         }
         return nil
+    }
+
+    /// True for an offset inside the index's span that no file covers (a deleted or lost file).
+    func isInGap(_ offset: Int64) -> Bool {
+        guard let first = covered.first, let last = covered.last, offset > first.lowerBound, offset < last.upperBound
+        else { return false }
+        var low = 0, high = covered.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            if offset < covered[mid].lowerBound { high = mid - 1 }
+            else if offset > covered[mid].upperBound { low = mid + 1 }
+            else { return false }
+        }
+        return true
     }
 
     /// The timeDiff putKey stores for a record stored at `storeTimestamp` (§8.3).

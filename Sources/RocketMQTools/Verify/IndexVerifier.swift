@@ -28,6 +28,12 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
             }
         }
         assert(lastEnd == Self.coveredEnd(layout), "the log pass looked for keys from the wrong offset")
+        if let gap = facts.unindexed {
+            collector.add(Finding(
+                .repairable, "index.missing-entries", file: "index", physicalOffset: gap.first,
+                expected: "index entries for every UNIQ_KEY/KEYS", found: "\(gap.count) keyed records without a covering index file",
+                "\(gap.count) keyed message(s) between index files have no entries (an index file is missing?); first at \(gap.first)"))
+        }
         guard let lastKeyed = facts.lastKeyedOffset, lastKeyed >= facts.minOffset else { return }
         if layout.indexFiles.isEmpty {
             collector.add(Finding(
@@ -81,7 +87,7 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
             return nil
         }
         guard let region = try? MappedRegion(path: file.path, sequential: false) else {
-            collector.add(Finding(.repairable, "index.unreadable", file: path, "cannot read"))
+            collector.add(Finding(.unreadable, "index.unreadable", file: path, "cannot read"))
             return nil
         }
         return region.withBytes { bytes -> Int64? in
@@ -451,7 +457,7 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
         guard Int64(entry.timeDiff) != clamped else { return }
         let quirk = k == 1 || expectedDiff < 0
         collector.add(Finding(
-            quirk ? .info : .repairable, "index.time-mismatch", file: path, position: position + 12,
+            quirk ? .info : .repairable, "index.time-mismatch", file: path, position: position,
             physicalOffset: entry.phyOffset, expected: String(clamped), found: String(entry.timeDiff),
             "entry \(k)'s timeDiff does not match its record's STORETIMESTAMP (\(storeTimestamp)) against beginTimestamp \(header.beginTimestamp)"))
     }

@@ -34,7 +34,7 @@ struct MetadataVerifier {
             return
         }
         guard let bytes = try? FileSystem.readFile(path) else {
-            collector.add(Finding(.repairable, "checkpoint.unreadable", file: "checkpoint", "cannot read the checkpoint"))
+            collector.add(Finding(.unreadable, "checkpoint.unreadable", file: "checkpoint", "cannot read the checkpoint"))
             return
         }
         if bytes.count != StoreCheckpoint.fileSize {
@@ -62,7 +62,7 @@ struct MetadataVerifier {
         for name in layout.configFiles.sorted() where name.hasSuffix(".json") || name.hasSuffix(".json.bak") {
             let relative = "config/" + name
             guard let bytes = try? FileSystem.readFile(layout.root + "/" + relative) else {
-                collector.add(Finding(.repairable, "config.unreadable", file: relative, "cannot read"))
+                collector.add(Finding(.unreadable, "config.unreadable", file: relative, "cannot read"))
                 continue
             }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
