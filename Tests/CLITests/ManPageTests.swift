@@ -5,7 +5,7 @@ import TestSupport
 /// man/ must stay in step with the CLI: every subcommand has a page, and every option its
 /// `--help` lists appears on that page (regenerate with man/generate.sh).
 @Suite struct ManPageTests {
-    static let subcommands = ["dump", "stat"]
+    static let subcommands = ["dump", "stat", "verify"]
 
     @Test(arguments: subcommands)
     func pageListsEveryOption(_ subcommand: String) throws {

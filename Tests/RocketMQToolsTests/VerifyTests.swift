@@ -103,14 +103,67 @@ import TestSupport
         #expect(findings.filter { $0.severity > .info }.map(\.code) == [code])
     }
 
+    /// crash_killed has no `corruption` object: what a verifier must see is what RocketMQ's own
+    /// abnormal recovery did. expected/consumequeue.ndjson is RocketMQ's reading of the queues as
+    /// the crash left them (the queue offset after its last unit);
+    /// expected/recovery.json has where the log ends and each queue's maxOffset once recovery
+    /// re-dispatched the log (`afterStart`).
     @Test func crashKilled() throws {
-        let (summary, findings) = try Self.verify(Fixtures.store("rocketmq-4.9.8/crash_killed"))
+        let scenario = "rocketmq-4.9.8/crash_killed"
+        let recovery = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: Fixtures.expected(scenario, "recovery.json")))) as! [String: Any]
+        let afterLoad = recovery["afterLoad"] as! [String: Any]
+        let afterStart = recovery["afterStart"] as! [String: Any]
+        func maxOffsets(_ state: [String: Any]) -> [String: Int64] {
+            (state["consumeQueues"] as! [String: Any]).mapValues { Self.int64(($0 as! [String: Any])["maxOffset"]) }
+        }
+        let dispatched = maxOffsets(afterStart)
+        var loaded: [String: Int64] = [:]
+        for line in try String(contentsOfFile: Fixtures.expected(scenario, "consumequeue.ndjson"), encoding: .utf8)
+            .split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let key = "\(object["topic"]!)/\(object["queueId"]!)"
+            switch object["type"] as? String {
+            case "end": loaded[key] = Self.int64(object["queueOffset"])
+            case "unit": loaded[key] = max(loaded[key] ?? 0, Self.int64(object["queueOffset"]) + 1)
+            default: break
+            }
+        }
+        let (summary, findings) = try Self.verify(Fixtures.store(scenario))
         #expect(summary.verdict == .repairable)
-        #expect(findings.contains { $0.code == "store.abort-present" })
-        let behind = findings.filter { $0.code == "cq.behind-log" }
-        let missing = behind.reduce(Int64(0)) { $0 + Int64($1.expected!)! - Int64($1.found!)! }
-        #expect(missing == 3)
+        #expect(summary.maxOffset == Self.int64(afterLoad["commitLogMaxOffset"]))
+        #expect(findings.contains { $0.code == "store.abort-present" && $0.severity == .repairable })
         #expect(!findings.contains { $0.severity == .damaged })
+        var behindSomewhere = false
+        for location in try StoreLayout.discover(Fixtures.store(scenario)).consumeQueues {
+            let key = "\(location.topic)/\(location.queueId)"
+            let before = try #require(loaded[key]), after = try #require(dispatched[key])
+            let behind = findings.filter { $0.code == "cq.behind-log" && $0.topic == location.topic && $0.queueId == location.queueId }
+            if after > before {
+                behindSomewhere = true
+                #expect(behind.count == 1, "\(key)")
+                #expect(behind.first?.expected == String(after) && behind.first?.found == String(before), "\(key)")
+                #expect(behind.first?.queueOffset == before)
+            } else {
+                #expect(behind.isEmpty, "\(key)")
+            }
+        }
+        #expect(behindSomewhere, "the crash left dispatched messages without units")
+    }
+
+    /// A file that cannot be read is its own class (exit 74), unless damage was found elsewhere.
+    @Test func unreadableFileExits74() throws {
+        let root = try VerifyCorruptionTests.copyStore()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = try StoreLayout.discover(root)
+        // Gone between discovery and reading: open fails.
+        let victim = layout.commitLogFiles[3]
+        try FileManager.default.removeItem(atPath: victim.path)
+        var findings: [Finding] = []
+        let summary = StoreVerifier(layout: layout, options: VerifyOptions(lockHeld: false)).run { findings.append($0) }
+        #expect(summary.verdict == .unreadable)
+        #expect(summary.exitCode == 74)
+        #expect(findings.contains { $0.code == "commitlog.unreadable" && $0.file == victim.relativePath && $0.severity == .unreadable })
     }
 
     @Test func jsonOutputHasPhysicalOffsetAndSummary() throws {
