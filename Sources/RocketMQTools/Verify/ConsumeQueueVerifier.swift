@@ -184,6 +184,15 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 expected: "< \(facts.endOffset)", found: String(first.physical),
                 "\(state.aheadCount) unit(s) from here point at or past the end of the log (\(facts.endOffset)); recovery truncates them"))
         }
+        // Units are deleted only once their records have expired from the log, so a record the
+        // log still holds must have its unit: a queue that starts after it lost its head.
+        if let run = facts.queues[key], let firstReal = state.firstReal, run.firstQueueOffset < firstReal {
+            collector.add(Finding(
+                .repairable, "cq.missing-head", file: location.files.first?.relativePath ?? directory,
+                physicalOffset: run.firstPhysicalOffset, topic: key.topic, queueId: key.queueId,
+                queueOffset: run.firstQueueOffset, expected: String(run.firstQueueOffset), found: String(firstReal),
+                "the consume queue starts at queue offset \(firstReal) but the log still holds this queue's messages from \(run.firstQueueOffset)"))
+        }
         if let run = facts.queues[key], state.next < run.nextQueueOffset {
             let missing = run.nextQueueOffset - state.next
             collector.add(Finding(
