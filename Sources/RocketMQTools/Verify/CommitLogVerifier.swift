@@ -1,9 +1,12 @@
 // The commitlog pass (FORMAT.md §1, §2, §18 items 1 and 3–8): file names, sizes, gaps and
-// blanks, then every record of every file, optionally several files at a time.
+// blanks, then every record of every file. With jobs > 1 each file is split into chunks that
+// threads walk at the same time (CommitLogFileScanner.prepare/finish: the joined result is the
+// serial walk's). The same pass adds up what the consume queues and index files should hold
+// (UnitDigest), so that they can be proven without reading the log again.
 //
-// Memory: per file scan results are small (findings, failures, one QueueRun per queue seen in
-// the file) and are merged in file order batch by batch, so the pass holds O(jobs × queues)
-// besides the mapped pages.
+// Memory: per chunk scan results are small (findings, failures, one QueueRun per queue seen in
+// the chunk, one digest per index file) and are merged in file order batch by batch, so the
+// pass holds O(chunks in a batch × queues) besides the mapped pages.
 
 import Dispatch
 import RocketMQFormat
