@@ -13,7 +13,7 @@ import TestSupport
         #expect(help.status == 0)
         let pagePath = "\(Fixtures.packageRoot)/man/rmqstore.\(subcommand).1"
         let page = try String(contentsOfFile: pagePath, encoding: .utf8)
-        let options = Set(help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," })
+        let options = Set(help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," || $0 == "/" })
             .filter { $0.hasPrefix("--") && $0.count > 2 }
             .map { String($0.prefix { $0 != "=" && $0 != ")" && $0 != "." }) })
         for option in options where option != "--help" && option != "--version" {
