@@ -178,3 +178,57 @@ import TestSupport
         #expect(last["exitCode"] as? Int == 65)
     }
 }
+
+/// §18 items 9 and 10: invariants recovery does not check, reported as info at the record.
+@Suite struct VerifyRecordInvariantTests {
+    static func copy(_ scenario: String) throws -> String {
+        let root = NSTemporaryDirectory() + "verify-invariants-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: Fixtures.store(scenario), toPath: root)
+        return root
+    }
+
+    /// The first record (file path, position in file, physical offset) matching `predicate`.
+    static func find(_ root: String, _ predicate: (MessageRecordView) -> Bool) throws -> (String, Int, Int64)? {
+        var found: (String, Int, Int64)?
+        try CommitLogWalker(layout: StoreLayout.discover(root)).walk { event in
+            if case .message(let file, let record) = event, record.check.success, found == nil, predicate(record) {
+                found = (file.path, record.position, file.fromOffset + Int64(record.position))
+            }
+            return .proceed
+        }
+        return found
+    }
+
+    static func write(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: Data(bytes))
+    }
+
+    @Test func delayedRecordInTheWrongQueue() throws {
+        let root = try Self.copy("rocketmq-4.9.8/delayed")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (path, position, physical) = try #require(try Self.find(root) { $0.isScheduleTopic && $0.queueId > 0 })
+        try Self.write(path, at: position + 12, [0, 0, 0, 0])  // QUEUEID := 0 (not under the body CRC)
+        let (_, findings) = try VerifyTests.verify(root)
+        #expect(findings.contains { $0.code == "record.delay-queue-mismatch" && $0.physicalOffset == physical && $0.found == "0" })
+    }
+
+    @Test func storeTimeGoingBackwards() throws {
+        let root = try Self.copy("rocketmq-4.9.8/corrupt_base")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = try StoreLayout.discover(root)
+        // A record in the middle of a file (not the first of its file): STORETIMESTAMP := 1.
+        let (path, position, physical) = try #require(try Self.find(root) { $0.position > 0 && $0.physicalOffset > 300_000 })
+        let bornHostLength = 8  // IPv4 fixture: STORETIMESTAMP follows BORNTIMESTAMP (48) and BORNHOST (8)
+        try Self.write(path, at: position + 48 + bornHostLength, [0, 0, 0, 0, 0, 0, 0, 1])
+        for jobs in [1, 3] {
+            var options = VerifyOptions(jobs: jobs, lockHeld: false)
+            options.chunkSize = 4096
+            var findings: [Finding] = []
+            _ = StoreVerifier(layout: layout, options: options).run { findings.append($0) }
+            #expect(findings.contains { $0.code == "log.store-time-backwards" && $0.physicalOffset == physical && $0.found == "1" })
+        }
+    }
+}

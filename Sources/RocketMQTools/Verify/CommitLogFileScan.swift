@@ -34,6 +34,7 @@ struct CommitLogFileScan: Sendable {
     var indexDigests: [IndexDigest] = []
     /// Keyed records inside the index's span that no index file covers: first offset, count.
     var unindexed: (first: Int64, count: Int)?
+    var firstStoreTimestamp: Int64 = 0
     var lastStoreTimestamp: Int64 = 0
     /// Set when the file could not be read at all.
     var ioError: String?

@@ -91,6 +91,11 @@ struct CommitLogFileScanner: Sendable {
         var queues = result.queueRuns
         for chunk in chunks.dropFirst() {
             let part = chunk.scan
+            if result.records > 0, part.records > 0, part.firstStoreTimestamp < result.lastStoreTimestamp,
+               let first = part.firstValidStart {
+                result.findings.append(RecordInvariants.storeTimeBackwards(
+                    file: prepared.file, physical: first, storeTimestamp: part.firstStoreTimestamp, previous: result.lastStoreTimestamp))
+            }
             result.findings += part.findings
             result.failures += part.failures
             result.records += part.records
@@ -262,9 +267,19 @@ struct CommitLogFileScanner: Sendable {
         if result.firstValidStart == nil { result.firstValidStart = physical }
         result.lastValidStart = physical
         result.lastValidEnd = physical + Int64(record.totalSize)
+        if result.records == 1 {
+            result.firstStoreTimestamp = record.storeTimestamp
+        } else if record.storeTimestamp < result.lastStoreTimestamp {
+            result.findings.append(RecordInvariants.storeTimeBackwards(
+                file: result.file, physical: physical, storeTimestamp: record.storeTimestamp, previous: result.lastStoreTimestamp))
+        }
         result.lastStoreTimestamp = record.storeTimestamp
         let type = record.transactionType
         let properties = DispatchProperties(record)
+        if let finding = RecordInvariants.check(record, properties: properties, file: result.file, physical: physical,
+                                                delayLevels: options.delayLevels) {
+            result.findings.append(finding)
+        }
         if physical > keyedAfter, type != .rollback, properties.hasIndexKey {
             result.lastKeyedOffset = physical
         }

@@ -124,7 +124,13 @@ struct CommitLogVerifier {
                 if indexDigests.isEmpty { indexDigests = scan.indexDigests }
                 else { for d in scan.indexDigests.indices { indexDigests[d].add(scan.indexDigests[d]) } }
             }
-            if scan.records > 0 { lastStore = scan.lastStoreTimestamp }
+            if scan.records > 0 {
+                if records > scan.records, scan.firstStoreTimestamp < lastStore, let first = scan.firstValidStart {
+                    collector.add(RecordInvariants.storeTimeBackwards(
+                        file: file, physical: first, storeTimestamp: scan.firstStoreTimestamp, previous: lastStore))
+                }
+                lastStore = scan.lastStoreTimestamp
+            }
             infos.append(CommitLogMap.FileInfo(file: file, dataEnd: scan.dataEnd))
             let afterData = lastData.map { i > $0 } ?? true
             if let error = scan.ioError {
