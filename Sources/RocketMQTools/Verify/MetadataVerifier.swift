@@ -51,6 +51,13 @@ struct MetadataVerifier {
                                       "\(name) is later than the last record's store time (the log lost its tail?)"))
             }
         }
+        // §9, §18 item 21: indexMsgTimestamp is the endTimestamp of the last full index file.
+        if checkpoint.indexMsgTimestamp != 0, !layout.indexFiles.isEmpty,
+           !layout.indexFiles.contains(where: { IndexVerifier.acceptedHeader($0, in: layout)?.endTimestamp == checkpoint.indexMsgTimestamp }) {
+            collector.add(Finding(.info, "checkpoint.index-timestamp", file: "checkpoint", position: 16,
+                                  expected: "the endTimestamp of an index file", found: String(checkpoint.indexMsgTimestamp),
+                                  "indexMsgTimestamp names no index file's end time (the file may have expired)"))
+        }
         if checkpoint.confirmPhyOffset > facts.endOffset {
             collector.add(Finding(.info, "checkpoint.confirm-offset-ahead", file: "checkpoint", position: 32,
                                   expected: "<= \(facts.endOffset)", found: String(checkpoint.confirmPhyOffset),
