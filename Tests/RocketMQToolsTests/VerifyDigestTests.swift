@@ -81,4 +81,34 @@ import TestSupport
         #expect(one.records == three.records && one.verdict == three.verdict && one.maxOffset == three.maxOffset)
         #expect(one.consumeQueueUnits == three.consumeQueueUnits && one.indexEntries == three.indexEntries)
     }
+
+    /// The chain walk (for slot tables too large to replay) agrees with the replay: nothing on
+    /// clean stores, and a finding at a damaged entry.
+    @Test(arguments: VerifyTests.cleanFixtures)
+    func chainWalkAgreesWithReplay(_ scenario: String) throws {
+        var options = VerifyOptions(lockHeld: false)
+        options.indexReplaySlotLimit = 0
+        var findings: [Finding] = []
+        let summary = try StoreVerifier.verify(Fixtures.store(scenario), options: options) { findings.append($0) }
+        #expect(summary.verdict == .clean, "\(findings)")
+        #expect(findings.isEmpty, "\(scenario): \(findings)")
+    }
+
+    @Test func chainWalkFindsABrokenLink() throws {
+        let root = try VerifyCorruptionTests.copyStore()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = try StoreLayout.discover(root)
+        let file = layout.indexFiles[0]
+        let indexLayout = try #require(IndexFileLayout.infer(fileSize: Int(file.size)))
+        let position = indexLayout.entryPosition(5)
+        try VerifyCorruptionTests.xor(file.path, at: position + 19, with: 0x40)  // prevIndex of entry 5
+        for limit in [0, 16_000_000] {
+            var options = VerifyOptions(lockHeld: false)
+            options.indexReplaySlotLimit = limit
+            var findings: [Finding] = []
+            _ = StoreVerifier(layout: layout, options: options).run { findings.append($0) }
+            #expect(findings.contains { $0.code == "index.bad-chain" && $0.file == file.relativePath && $0.severity == .repairable },
+                    "limit \(limit): \(findings)")
+        }
+    }
 }

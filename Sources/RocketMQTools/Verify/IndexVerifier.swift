@@ -15,6 +15,8 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
     var facts: LogFacts
     /// Entry ranges checked in parallel (findings are still reported in entry order).
     var jobs = 1
+    /// Slot tables up to this size are replayed in entry order, larger ones walked.
+    var replaySlotLimit = 16_000_000
 
     func run(into collector: FindingCollector, summary: inout VerifySummary) {
         var previousEnd: Int64?
@@ -147,7 +149,7 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
 
         // Slot chains: replayed in entry order when the slot table fits in memory, else walked.
         let reached: [UInt64]?
-        if slotsCount <= Self.maxReplaySlots {
+        if slotsCount <= replaySlotLimit {
             replayChains(view, count: count, path: path, into: collector)
             reached = nil
         } else {
@@ -311,118 +313,6 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
         return outcome
     }
 
-    /// Slot tables larger than this (4 bytes a slot) are walked chain by chain instead.
-    static let maxReplaySlots = 16_000_000
-
-    /// §8.3 replayed: putKey links entry k to the last earlier entry of its slot (keyHash mod H)
-    /// and leaves each slot naming the last entry of the slot. Checking exactly that, in entry
-    /// order, proves every chain in range, acyclic, in its own slot and every entry reachable
-    /// once, with sequential reads only (a chain walk reads the entries in random order).
-    private func replayChains(_ view: IndexFileView, count: Int, path: String, into collector: FindingCollector) {
-        let slotsCount = view.layout.hashSlotNum
-        let bytes = view.bytes
-        var last = [Int32](repeating: 0, count: slotsCount)
-        var badLinks = 0, firstBadLink = 0
-        var position = view.layout.entryPosition(1)
-        for k in 1..<count {
-            let keyHash: Int32 = bytes.readBigEndianUnchecked(at: position)
-            let previous: Int32 = bytes.readBigEndianUnchecked(at: position + 16)
-            defer { position += IndexFileLayout.entrySize }
-            guard keyHash >= 0 else { continue }  // reported with the entries (index.bad-hash)
-            let slot = Int(keyHash) % slotsCount
-            let expected = last[slot]
-            last[slot] = Int32(k)
-            guard previous != expected else { continue }
-            if badLinks == 0 { firstBadLink = k }
-            badLinks += 1
-            if badLinks <= Self.detailedLimit {
-                collector.add(Finding(
-                    .repairable, "index.bad-chain", file: path, position: Int64(position + 16), expected: String(expected),
-                    found: String(previous),
-                    "entry \(k)'s prevIndex is not the previous entry of its hash slot \(slot) (putKey links each entry to the slot's last one)"))
-            }
-        }
-        if badLinks > Self.detailedLimit {
-            collector.add(Finding(.repairable, "index.bad-chain", file: path, position: Int64(view.layout.entryPosition(firstBadLink) + 16),
-                                  "\(badLinks) entries in all have a wrong prevIndex (first \(Self.detailedLimit) listed)"))
-        }
-        var badSlots = 0, nonEmpty = 0
-        for slot in 0..<slotsCount {
-            let slotPosition = view.layout.slotPosition(slot)
-            let value: Int32 = bytes.readBigEndianUnchecked(at: slotPosition)
-            if value != 0 { nonEmpty += 1 }
-            guard value != last[slot] else { continue }
-            badSlots += 1
-            guard badSlots <= Self.detailedLimit else { continue }
-            let outside = value < 0 || Int(value) >= count
-            collector.add(Finding(
-                .repairable, outside ? "index.slot-out-of-range" : "index.slot-mismatch", file: path, position: Int64(slotPosition),
-                expected: String(last[slot]), found: String(value),
-                "hash slot \(slot) does not name the last entry with that slot"))
-        }
-        if badSlots > Self.detailedLimit {
-            collector.add(Finding(.repairable, "index.slot-mismatch", file: path, position: Int64(view.layout.slotPosition(0)),
-                                  "\(badSlots) hash slots in all do not name the last entry of their slot (first \(Self.detailedLimit) listed)"))
-        }
-        let header = view.header
-        if nonEmpty != Int(header.hashSlotCount) {
-            collector.add(Finding(.info, "index.slot-count", file: path, position: 32, expected: String(nonEmpty),
-                                  found: String(header.hashSlotCount), "hashSlotCount differs from the number of non-empty slots"))
-        }
-    }
-
-    /// Findings of one kind listed one by one per file before a single summary finding.
-    static let detailedLimit = 100
-
-    /// The chains walked from each slot: in range, decreasing (hence acyclic), in their own slot,
-    /// no entry reached twice. Returns the entries reached.
-    private func walkChains(_ view: IndexFileView, count: Int, path: String, into collector: FindingCollector) -> [UInt64] {
-        let slotsCount = view.layout.hashSlotNum
-        var reached = [UInt64](repeating: 0, count: count / 64 + 1)
-        var chains = 0
-        for slot in 0..<slotsCount {
-            let value = Int(view.bytes.readBigEndianUnchecked(Int32.self, at: view.layout.slotPosition(slot)))
-            if value == 0 { continue }
-            let slotPosition = Int64(view.layout.slotPosition(slot))
-            guard value > 0, value < count else {
-                collector.add(Finding(.repairable, "index.slot-out-of-range", file: path, position: slotPosition,
-                                      expected: "0...\(count - 1)", found: String(value), "hash slot \(slot) points outside the entries"))
-                continue
-            }
-            chains += 1
-            var k = value
-            while k != 0 {
-                let entryPosition = Int64(view.layout.entryPosition(k))
-                if reached[k >> 6] & (1 << UInt64(k & 63)) != 0 {
-                    collector.add(Finding(.repairable, "index.chain-merge", file: path, position: entryPosition,
-                                          "entry \(k) is reached from two chains (slot \(slot))"))
-                    break
-                }
-                reached[k >> 6] |= 1 << UInt64(k & 63)
-                guard let entry = view.entry(k) else { break }
-                if entry.keyHash >= 0, Int(entry.keyHash) % slotsCount != slot {
-                    collector.add(Finding(.repairable, "index.wrong-slot", file: path, position: entryPosition,
-                                          expected: String(Int(entry.keyHash) % slotsCount), found: String(slot),
-                                          "entry \(k) sits in the chain of another slot"))
-                }
-                let previous = Int(entry.prevIndex)
-                if previous < 0 || previous >= k {
-                    collector.add(Finding(.repairable, "index.bad-chain", file: path, position: entryPosition + 16,
-                                          expected: "0...\(k - 1)", found: String(previous),
-                                          "entry \(k)'s prevIndex does not go back (out of range or a cycle)"))
-                    break
-                }
-                k = previous
-            }
-        }
-        let header = view.header
-        if chains != Int(header.hashSlotCount) {
-            collector.add(Finding(.info, "index.slot-count", file: path, position: 32, expected: String(chains),
-                                  found: String(header.hashSlotCount), "hashSlotCount differs from the number of non-empty slots"))
-        }
-        return reached
-    }
-
     /// What the file's interior entries that point into the log add up to (UnitDigest.entry),
     /// for comparison with the log pass's `IndexDigest` of the same file.
     static func interiorDigest(_ view: IndexFileView, count: Int, facts: LogFacts) -> IndexDigest {
@@ -460,53 +350,5 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
             quirk ? .info : .repairable, "index.time-mismatch", file: path, position: position,
             physicalOffset: entry.phyOffset, expected: String(clamped), found: String(entry.timeDiff),
             "entry \(k)'s timeDiff does not match its record's STORETIMESTAMP (\(storeTimestamp)) against beginTimestamp \(header.beginTimestamp)"))
-    }
-
-    /// The normalized `topic#key` hashes of the record's UNIQ_KEY and KEYS tokens (§8.2, §8.4).
-    static func keyHashes(of record: MessageRecordView, into hashes: inout [Int32]) {
-        let properties = DispatchProperties(record)
-        keyHashes(topic: record.topicBytes, uniqueKey: properties.uniqueKey, keys: properties.keys, into: &hashes)
-    }
-
-    static func keyHashes(topic: UnsafeRawBufferPointer, uniqueKey: UnsafeRawBufferPointer?, keys: UnsafeRawBufferPointer?,
-                          into hashes: inout [Int32]) {
-        // Java hash of "topic#" once; each key continues from it (ASCII; otherwise the general path).
-        var prefix: Int32? = 0
-        for byte in topic {
-            if byte >= 0x80 { prefix = nil; break }
-            prefix = prefix! &* 31 &+ Int32(byte)
-        }
-        prefix = prefix.map { $0 &* 31 &+ 0x23 }
-        func hash(_ key: UnsafeRawBufferPointer) -> Int32 {
-            guard var h = prefix, let base = key.baseAddress else {
-                return prefix == nil ? IndexKey.hash(topic: topic, key: key) : IndexKey.normalizedHash(prefix!)
-            }
-            // h·31⁴ + (c0·31³ + c1·31² + c2·31 + c3) per 4 bytes: the same wrapping value as the
-            // byte-by-byte loop, with one dependent multiply per 4 bytes instead of 4.
-            let count = key.count
-            var i = 0
-            while i + 4 <= count {
-                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                if word & 0x8080_8080 != 0 { return IndexKey.hash(topic: topic, key: key) }
-                let c0 = Int32(word & 0xFF), c1 = Int32((word >> 8) & 0xFF)
-                let c2 = Int32((word >> 16) & 0xFF), c3 = Int32(word >> 24)
-                h = h &* 923_521 &+ (c0 &* 29_791 &+ c1 &* 961 &+ c2 &* 31 &+ c3)
-                i += 4
-            }
-            while i < count {
-                let byte = key[i]
-                if byte >= 0x80 { return IndexKey.hash(topic: topic, key: key) }
-                h = h &* 31 &+ Int32(byte)
-                i += 1
-            }
-            return IndexKey.normalizedHash(h)
-        }
-        if let uniqueKey { hashes.append(hash(uniqueKey)) }
-        guard let keys else { return }
-        var start = 0
-        for i in 0...keys.count where i == keys.count || keys[i] == 0x20 {
-            if i > start { hashes.append(hash(UnsafeRawBufferPointer(rebasing: keys[start..<i]))) }
-            start = i + 1
-        }
     }
 }

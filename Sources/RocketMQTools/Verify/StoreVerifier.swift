@@ -74,7 +74,7 @@ public struct StoreVerifier {
         }
         if areas.contains(.index) {
             collector.enabled = true
-            IndexVerifier(layout: layout, facts: facts, jobs: options.jobs).run(into: collector, summary: &summary)
+            IndexVerifier(layout: layout, facts: facts, jobs: options.jobs, replaySlotLimit: options.indexReplaySlotLimit).run(into: collector, summary: &summary)
         }
         let metadata = MetadataVerifier(layout: layout, facts: facts, lockHeld: lockHeld)
         if areas.contains(.checkpoint) {

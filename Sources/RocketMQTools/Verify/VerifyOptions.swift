@@ -16,6 +16,9 @@ public struct VerifyOptions: Sendable {
     public var jobs: Int
     /// Chunk size for `jobs` > 1 (64 MiB; tests use small chunks on small fixtures).
     public var chunkSize = 64 << 20
+    /// Index files with more hash slots than this have their chains walked instead of replayed
+    /// (the replay keeps one Int32 per slot in memory). Tests lower it to cover the walk.
+    var indexReplaySlotLimit = 16_000_000
     /// Whether a live broker holds the lock; nil probes `lock` with fcntl(F_GETLK).
     public var lockHeld: Bool?
     /// Called from the verifying thread after each commitlog file (and at the end of each phase).
