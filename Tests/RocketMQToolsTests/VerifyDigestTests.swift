@@ -102,7 +102,7 @@ import TestSupport
         let indexLayout = try #require(IndexFileLayout.infer(fileSize: Int(file.size)))
         let position = indexLayout.entryPosition(5)
         try VerifyCorruptionTests.xor(file.path, at: position + 19, with: 0x40)  // prevIndex of entry 5
-        for limit in [0, 16_000_000] {
+        for limit in [0, 8_000_000] {
             var options = VerifyOptions(lockHeld: false)
             options.indexReplaySlotLimit = limit
             var findings: [Finding] = []

@@ -16,7 +16,7 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
     /// Entry ranges checked in parallel (findings are still reported in entry order).
     var jobs = 1
     /// Slot tables up to this size are replayed in entry order, larger ones walked.
-    var replaySlotLimit = 16_000_000
+    var replaySlotLimit = 8_000_000
 
     func run(into collector: FindingCollector, summary: inout VerifySummary) {
         var previousEnd: Int64?

@@ -8,7 +8,8 @@
 // log; otherwise each unit/entry is compared with the record it names, decoded in place through
 // the mapped commitlog. Index hash chains are checked by replaying putKey in entry order.
 // Memory beyond mapped pages: O(queues + commitlog files + damaged records) plus one Int32 per
-// hash slot of the index file being checked (20 MB at the default 5,000,000 slots).
+// hash slot of the index file being checked (20 MB at the default 5,000,000 slots; above
+// 8,000,000 slots the chains are walked instead, with one bit per entry).
 
 import RocketMQFormat
 import RocketMQStore

@@ -18,7 +18,7 @@ public struct VerifyOptions: Sendable {
     public var chunkSize = 64 << 20
     /// Index files with more hash slots than this have their chains walked instead of replayed
     /// (the replay keeps one Int32 per slot in memory). Tests lower it to cover the walk.
-    var indexReplaySlotLimit = 16_000_000
+    var indexReplaySlotLimit = 8_000_000
     /// Whether a live broker holds the lock; nil probes `lock` with fcntl(F_GETLK).
     public var lockHeld: Bool?
     /// Called from the verifying thread after each commitlog file (and at the end of each phase).
