@@ -316,31 +316,16 @@ struct CommitLogFileScanner: Sendable {
         if innerBatch, let num = record.property("INNER_NUM").flatMap({ Int64($0) }), num > 0 {
             step = num
         }
+        let tagsCode = record.tagsCode(tags: properties.tags, delay: properties.delay, delayLevels: options.delayLevels)
         let digest = UnitDigest.unit(queueOffset: record.queueOffset, physicalOffset: physical, size: record.totalSize,
-                                     tagsCode: record.tagsCode(tags: properties.tags, delay: properties.delay,
-                                                               delayLevels: options.delayLevels))
-        let topic = record.topicBytes
-        let (slot, existing) = queues.run(topic: topic, queueId: record.queueId)
-        guard var run = existing else {
-            queues.set(QueueRun(firstQueueOffset: record.queueOffset, nextQueueOffset: record.queueOffset + step,
-                                firstPhysicalOffset: physical, lastPhysicalOffset: physical, count: 1,
-                                digest: digest, digestable: !innerBatch),
-                       slot: slot, topic: topic, queueId: record.queueId)
-            return
+                                     tagsCode: tagsCode)
+        addUnit(topic: record.topicBytes, queueId: record.queueId, queueOffset: record.queueOffset, step: step,
+                physical: physical, digest: digest, digestable: !innerBatch, position: record.position,
+                queues: &queues, into: &result)
+        if let names = properties.multiDispatch {
+            addLMQUnits(names: names, offsets: properties.multiQueueOffset, record: record, physical: physical,
+                        tagsCode: tagsCode, queues: &queues, into: &result)
         }
-        if record.queueOffset != run.nextQueueOffset {
-            result.findings.append(Finding(
-                .info, "log.queue-offset-gap", file: result.file.relativePath, position: Int64(record.position),
-                physicalOffset: physical, topic: record.topic, queueId: record.queueId, queueOffset: record.queueOffset,
-                expected: String(run.nextQueueOffset), found: String(record.queueOffset),
-                "QUEUEOFFSET does not follow the previous record of this queue"))
-        }
-        run.nextQueueOffset = record.queueOffset + step
-        run.lastPhysicalOffset = physical
-        run.count += 1
-        run.digest &+= digest
-        if innerBatch { run.digestable = false }
-        queues.set(run, slot: slot, topic: topic, queueId: record.queueId)
     }
 
     /// True when `position` is the end of the file, all zeros to the end, or starts with a

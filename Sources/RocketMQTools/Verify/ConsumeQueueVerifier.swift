@@ -315,9 +315,20 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
             case .record(let record):
                 var problems: [(String, String, String)] = []
                 if record.totalSize != unit.size { problems.append(("size", String(unit.size), String(record.totalSize))) }
-                if !record.topicBytes.elementsEqual(key.topic.utf8) { problems.append(("topic", key.topic, record.topic)) }
-                if record.queueId != key.queueId { problems.append(("queueId", String(key.queueId), String(record.queueId))) }
-                if record.queueOffset != queueOffset { problems.append(("queueOffset", String(queueOffset), String(record.queueOffset))) }
+                if LMQ.isLMQ(key.topic) {
+                    // An LMQ unit points at a record of another topic that names this queue in
+                    // INNER_MULTI_DISPATCH, with this queue offset in INNER_MULTI_QUEUE_OFFSET (§18 item 14).
+                    let listed = LMQ.offset(of: key.topic, in: record)
+                    if listed != queueOffset {
+                        problems.append(("INNER_MULTI_QUEUE_OFFSET", String(queueOffset), listed.map(String.init) ?? "queue not listed"))
+                    }
+                } else {
+                    if !record.topicBytes.elementsEqual(key.topic.utf8) { problems.append(("topic", key.topic, record.topic)) }
+                    if record.queueId != key.queueId { problems.append(("queueId", String(key.queueId), String(record.queueId))) }
+                    if record.queueOffset != queueOffset {
+                        problems.append(("queueOffset", String(queueOffset), String(record.queueOffset)))
+                    }
+                }
                 if !record.transactionType.isDispatchedToConsumeQueue {
                     problems.append(("transactionType", "not or commit", record.transactionType.name))
                 }

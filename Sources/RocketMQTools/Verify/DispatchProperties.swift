@@ -1,6 +1,7 @@
-// The four properties the log pass needs from every record (TAGS and DELAY for the consume
-// queue tagsCode, UNIQ_KEY and KEYS for the index), found in one pass over the properties
-// instead of one pass per lookup. Last occurrence wins, as in Java's HashMap.
+// The properties the log pass needs from every record (TAGS and DELAY for the consume queue
+// tagsCode, UNIQ_KEY and KEYS for the index, INNER_MULTI_DISPATCH and INNER_MULTI_QUEUE_OFFSET
+// for LMQ queues), found in one pass over the properties instead of one pass per lookup. Last
+// occurrence wins, as in Java's HashMap.
 
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,9 @@ struct DispatchProperties {
     var delay: UnsafeRawBufferPointer?
     var uniqueKey: UnsafeRawBufferPointer?
     var keys: UnsafeRawBufferPointer?
+    /// LMQ: the queue names and their queue offsets (comma-separated), FORMAT.md §5, §7.2.
+    var multiDispatch: UnsafeRawBufferPointer?
+    var multiQueueOffset: UnsafeRawBufferPointer?
 
     init(_ record: MessageRecordView) {
         guard record.propertiesLength > 0 else { return }
@@ -26,6 +30,10 @@ struct DispatchProperties {
                 if Self.equal(k, "DELAY") { delay = v }
             case 8:
                 if Self.equal(k, "UNIQ_KEY") { uniqueKey = v }
+            case 20:
+                if Self.equal(k, "INNER_MULTI_DISPATCH") { multiDispatch = v }
+            case 24:
+                if Self.equal(k, "INNER_MULTI_QUEUE_OFFSET") { multiQueueOffset = v }
             default:
                 break
             }
