@@ -33,9 +33,11 @@ import TestSupport
                 Issue.record("man/\(pageName) is missing: run man/generate.sh")
                 continue
             }
-            let options = Set(help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," })
+            // Options are what the OPTIONS: section lists (prose elsewhere may mention others).
+            let listed = help.stdout.range(of: "OPTIONS:\n").map { help.stdout[$0.upperBound...] } ?? ""
+            let options = Set(listed.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," || $0 == "/" })
                 .filter { $0.hasPrefix("--") && $0.count > 2 }
-                .map { String($0.prefix { $0 != "=" && $0 != ")" && $0 != "." }) })
+                .map { String($0.prefix { $0 != "=" && $0 != ")" && $0 != "." && $0 != ":" }) })
             for option in options where option != "--help" && option != "--version" {
                 // mdoc writes `--name` as `Fl -name`.
                 #expect(page.contains("Fl -" + option.dropFirst(2)), "man/\(pageName) lacks \(option): run man/generate.sh")
