@@ -45,6 +45,7 @@ public struct StoreLayout: Sendable {
         guard let rootEntry = try FileSystem.status(root) else {
             throw StoreError(.io, path: root, "no such file or directory", errno: 2)
         }
+        if rootEntry.kind == .symlink { throw FileSystem.unresolvedLinkError(root) }
         guard rootEntry.kind == .directory else {
             throw StoreError(.notAStore, path: root, "not a directory (STORE is the store root holding commitlog/)")
         }
@@ -52,6 +53,9 @@ public struct StoreLayout: Sendable {
         if let dledger = top.first(where: { $0.name.lowercased().hasPrefix("dledger") }) {
             throw StoreError(.notAStore, path: root + "/" + dledger.name,
                              "a DLedger commitlog (enableDLegerCommitLog): its entries use another framing; rmqstore reads only file-based commitlogs")
+        }
+        if let link = top.first(where: { $0.name == "commitlog" && $0.kind == .symlink }) {
+            throw FileSystem.unresolvedLinkError(root + "/" + link.name)
         }
         guard let commitLogEntry = top.first(where: { $0.name == "commitlog" }), commitLogEntry.kind == .directory else {
             var hint = ""
