@@ -86,6 +86,7 @@ public struct StoreLayout: Sendable {
         commitLogFiles.sort { $0.fromOffset < $1.fromOffset }
         let commitLogFileSize = options.mappedFileSizeCommitLog
             ?? inferSegmentSize(commitLogFiles, fallback: StoreOptions.defaultCommitLogFileSize)
+        commitLogFiles = keepAddressable(commitLogFiles, fileSize: commitLogFileSize, strays: &strays)
 
         // consumequeue/<topic>/<queueId>/
         var queues: [ConsumeQueueLocation] = []
@@ -128,6 +129,9 @@ public struct StoreLayout: Sendable {
         queues.sort { ($0.topic, $0.queueId) < ($1.topic, $1.queueId) }
         let cqFileSize = options.mappedFileSizeConsumeQueue
             ?? inferSegmentSize(queues.flatMap(\.files), fallback: StoreOptions.defaultConsumeQueueFileSize)
+        for i in queues.indices {
+            queues[i].files = keepAddressable(queues[i].files, fileSize: cqFileSize, strays: &strays)
+        }
 
         // index/
         var indexFiles: [SegmentFile] = []
@@ -177,6 +181,19 @@ public struct StoreLayout: Sendable {
         let largest = files.map(\.size).max() ?? 0
         if step > 0 { return step }
         return largest > 0 ? largest : fallback
+    }
+
+    /// Offsets are Java longs: a segment whose byte range [name, name + size) does not fit in
+    /// one cannot have been written by a broker, and every reader adds positions to the name.
+    /// Such a file (e.g. `09223372036854775800`) is set aside as a stray instead.
+    static func keepAddressable(_ files: [SegmentFile], fileSize: Int64, strays: inout [StrayEntry]) -> [SegmentFile] {
+        files.filter { file in
+            let span = max(file.size, fileSize, 1)
+            if file.fromOffset <= Int64.max - span { return true }
+            strays.append(StrayEntry(relativePath: file.relativePath,
+                                     reason: "name is an offset too large for a \(span)-byte file (the range passes 2^63 - 1)"))
+            return false
+        }
     }
 
     static func normalize(_ path: String) -> String {
