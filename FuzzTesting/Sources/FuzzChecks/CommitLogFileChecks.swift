@@ -8,7 +8,9 @@ extension FuzzChecks {
         let describer = describer(for: input)
         // The file's start offset only shifts the printed offsets; take one from the input
         // end so that large values (and overflow near Int64.max) get exercised too.
-        let fileFromOffset = input.count >= 8 ? parameter(input, at: input.count - 8, as: Int64.self) & Int64.max : 0
+        let origin = input.count >= 8 ? parameter(input, at: input.count - 8, as: Int64.self) & Int64.max : 0
+        // A file's range fits in an Int64 (StoreLayout sets other files aside).
+        let fileFromOffset = min(origin, Int64.max - Int64(input.count))
         for continuePastDamage in [false, true] {
             walk(input, describer: describer, fileFromOffset: fileFromOffset, continuePastDamage: continuePastDamage)
         }
