@@ -19,6 +19,7 @@ all_targets=(FuzzRecord FuzzCommitLogFile FuzzConsumeQueue FuzzIndexFile FuzzChe
 [ $# -gt 0 ] && targets=("$@") || targets=("${all_targets[@]}")
 configuration="${FUZZ_CONFIGURATION:-release}"
 work="${FUZZ_WORK:-$PWD/.build/fuzz-work}"
+mkdir -p "$work"
 
 # Probe: can this toolchain link a libFuzzer binary at all?
 probe_dir="$(mktemp -d)"

@@ -24,8 +24,11 @@ public enum FuzzChecks {
         input.readBigEndian(T.self, at: offset) ?? 0
     }
 
-    /// Every line the JSON writers produce must parse back as one JSON object.
+    /// Every line the JSON writers produce must parse back as one JSON object. Parsing costs
+    /// as much as decoding, so the check runs for one line in four (chosen by the line's
+    /// length, so a given input always gets the same treatment).
     static func requireJSONObject(_ bytes: [UInt8], _ what: String) {
+        guard bytes.count % 4 == 0 else { return }
         do throws(FormatError) {
             let value = try FastJSON.parse(bytes)
             require(value.members != nil, "\(what): JSON line is not an object")

@@ -22,10 +22,11 @@ extension FuzzChecks {
         checkRoundTrip(view)
     }
 
-    /// A describer whose body mode comes from the input, so every mode gets exercised.
+    /// A describer whose body mode comes from the input, so every mode gets exercised. Digests
+    /// (SHA-256 of the body) are the slowest part under ASan: only one input length in eight.
     static func describer(for input: UnsafeRawBufferPointer) -> RecordDescriber {
         let modes = RecordDescriber.BodyMode.allCases
-        return RecordDescriber(bodyMode: modes[input.count % modes.count], includeDigests: input.count % 2 == 0)
+        return RecordDescriber(bodyMode: modes[input.count % modes.count], includeDigests: input.count % 8 == 0)
     }
 
     /// Everything `dump` and `verify` read off a record.
