@@ -18,6 +18,9 @@ all_targets=(FuzzRecord FuzzCommitLogFile FuzzConsumeQueue FuzzIndexFile FuzzChe
              FuzzProperties FuzzMessageId FuzzBodyDecompression)
 [ $# -gt 0 ] && targets=("$@") || targets=("${all_targets[@]}")
 configuration="${FUZZ_CONFIGURATION:-release}"
+# A trap must reach libFuzzer's handler directly: the Swift backtracer reading memory under
+# ASan adds a second, misleading report.
+export SWIFT_BACKTRACE=enable=no
 work="${FUZZ_WORK:-$PWD/.build/fuzz-work}"
 mkdir -p "$work"
 
