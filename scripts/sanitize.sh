@@ -35,11 +35,11 @@ for sanitizer in "${sanitizers[@]}"; do
   # metadata caches alive for the process lifetime, which LeakSanitizer reports as leaks.
   ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=0}" \
   TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1}" \
-    swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@" 2>&1 | tee "$scratch.log" \
+    swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@" 2>&1 | tee "$scratch/sanitize.log" \
     | grep -E 'Sanitizer|SUMMARY|✘|Test run with|Executed'
   result=${PIPESTATUS[0]}
   end=$(date +%s)
-  echo "== $sanitizer: exit $result, build $((built - start)) s, tests $((end - built)) s (log: $scratch.log)"
+  echo "== $sanitizer: exit $result, build $((built - start)) s, tests $((end - built)) s (log: $scratch/sanitize.log)"
   if [ "$result" -ne 0 ] && [ "$status" -eq 0 ]; then status=$result; fi
 done
 exit "$status"
