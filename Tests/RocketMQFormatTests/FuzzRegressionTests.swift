@@ -48,4 +48,11 @@ import RocketMQFormat
             #expect(RecordDescriber().describe(record, fileFromOffset: 0).contains("born: -292275055-"))
         }
     }
+
+    // CLI sweep of extreme option values: `--delay-levels 999999999999d` trapped on the
+    // multiplication. Java's parseDelayLevel multiplies in a long and wraps; so do we.
+    @Test func hugeDelayLevelWrapsLikeJava() throws {
+        let table = try #require(DelayLevelTable(parsing: "1s 999999999999d 9223372036854775807s"))
+        #expect(table.delays == [1000, 999_999_999_999 &* 86_400_000, Int64.max &* 1000])
+    }
 }
