@@ -31,6 +31,10 @@ extension FuzzChecks {
     /// Integer.parseInt agrees with Swift on ASCII text.
     static func checkJavaStrings(_ input: UnsafeRawBufferPointer) {
         let text = String(decoding: input, as: UTF8.self)
+        // messageDelayLevel text from a broker config or --delay-levels.
+        if let table = DelayLevelTable(parsing: text) {
+            _ = table.deliverTimestamp(level: table.maxLevel, storeTimestamp: Int64.max)
+        }
         if text.utf8.elementsEqual(input) {
             require(JavaString.hashCode(utf8: input) == JavaString.hashCode(text), "hashCode(utf8:) differs from hashCode(String)")
             let split = input.firstIndex(of: UInt8(ascii: "#")) ?? input.count
