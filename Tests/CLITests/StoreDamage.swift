@@ -102,7 +102,7 @@ struct StoreDamager {
 
     static let kinds = [
         "flip", "truncate-commitlog", "truncate-cq", "truncate-index", "truncate-checkpoint", "zero-record",
-        "zero-cq-unit", "duplicate-record", "duplicate-cq-unit", "delete", "rename", "resize", "garbage",
+        "zero-cq-unit", "duplicate-record", "duplicate-cq-unit", "index-cycle", "delete", "rename", "resize", "garbage",
     ]
 
     // MARK: file helpers
@@ -213,6 +213,8 @@ struct StoreDamager {
             let grow = pick([1, 7, 20, 4096])
             truncateFile(file, to: size(file) + grow)
             return Damage(kind: kind, detail: "\(file) grown by \(grow)", expectation: .located(file: file, positions: nil))
+        case "index-cycle":
+            return try indexCycle()
         case "garbage":
             return try garbage()
         default:
@@ -251,6 +253,28 @@ struct StoreDamager {
         // Random checkpoint timestamps can look plausible; the others must be reported in place.
         let expectation: Damage.Expectation = choice.0 == "checkpoint" ? .invisible : .located(file: choice.0, positions: nil)
         return Damage(kind: "garbage", detail: "\(choice.0): \(choice.1) random bytes", expectation: expectation)
+    }
+
+    /// Two entries of an index file made to point at each other, with a slot leading into the
+    /// loop: a lookup that trusts prevIndex would never end (Java's only guards a self-link).
+    mutating func indexCycle() throws -> Damage {
+        let file = pick(files(under: "index"))
+        let slots = (size(file) - 40) / 84  // the fixtures' geometry: N = 4·H
+        var detail = ""
+        try modify(file) { bytes in
+            func int32(_ at: Int) -> Int { Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) }
+            func put(_ value: Int, at: Int) { for i in 0..<4 { bytes[at + i] = UInt8(truncatingIfNeeded: value >> (24 - 8 * i)) } }
+            let indexCount = int32(36)
+            guard indexCount > 3 else { return }
+            let a = Int.random(in: 1..<(indexCount - 1), using: &random)
+            let b = Int.random(in: (a + 1)..<indexCount, using: &random)
+            let entry = { (index: Int) in 40 + 4 * slots + 20 * index }
+            put(a, at: entry(b) + 16)
+            put(b, at: entry(a) + 16)
+            put(b, at: 40 + 4 * (int32(entry(b)) % slots))
+            detail = "\(file): entries \(a) and \(b) point at each other"
+        }
+        return Damage(kind: "index-cycle", detail: detail, expectation: .located(file: file, positions: nil))
     }
 
     func unitCount(_ relative: String) -> Int {
