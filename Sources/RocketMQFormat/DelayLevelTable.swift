@@ -19,7 +19,9 @@ public struct DelayLevelTable: Sendable, Hashable {
             case "d": factor = 86_400_000
             default: return nil
             }
-            delays.append(count * factor)
+            // Java computes `tu * num` in a long and wraps on overflow; so do we (a huge level
+            // in a broker config must not trap the tool reading it).
+            delays.append(count &* factor)
         }
         guard !delays.isEmpty else { return nil }
         self.delays = delays

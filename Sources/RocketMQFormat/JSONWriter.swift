@@ -63,8 +63,12 @@ public enum JSONWriter {
         case .integer(let number):
             out.append(contentsOf: String(number).utf8)
         case .double(let number):
-            // JSON has no NaN or infinity; fastjson writes null for them.
-            out.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
+            // JSON has no infinity. The parser only yields one for a literal beyond the double
+            // range (e.g. `3e626`), so write a literal that reads back as the same value rather
+            // than fastjson's null, which would change the value on a rewrite. NaN cannot be
+            // parsed; it stays null.
+            let text = number.isFinite ? String(number) : number.isNaN ? "null" : number < 0 ? "-1e999" : "1e999"
+            out.append(contentsOf: text.utf8)
         case .bool(let flag):
             out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .null:

@@ -48,8 +48,8 @@ public enum Base64 {
 public enum Timestamp {
     /// `2026-11-21T21:20:57.255Z` for milliseconds since the epoch (UTC).
     public static func iso8601(milliseconds: Int64) -> String {
-        let days = floorDiv(milliseconds, 86_400_000)
-        let msOfDay = milliseconds - days * 86_400_000
+        // Via quotient and remainder: `milliseconds - days * 86_400_000` overflows near Int64.min.
+        let (days, msOfDay) = floorDivMod(milliseconds, 86_400_000)
         let (year, month, day) = civil(fromDays: days)
         func pad(_ v: Int64, _ width: Int) -> String {
             let s = String(v)
@@ -95,7 +95,14 @@ public enum Timestamp {
         return i == utf8.count ? ms : nil
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    /// Floor division for b > 0, for every a (a timestamp field may hold any 64-bit value;
+    /// `-a` alone overflows for Int64.min).
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { floorDivMod(a, b).quotient }
+
+    static func floorDivMod(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (q, r) = a.quotientAndRemainder(dividingBy: b)
+        return r < 0 ? (q - 1, r + b) : (q, r)
+    }
 
     // Howard Hinnant's civil-calendar algorithms.
     static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {

@@ -45,6 +45,7 @@ public struct StoreLayout: Sendable {
         guard let rootEntry = try FileSystem.status(root) else {
             throw StoreError(.io, path: root, "no such file or directory", errno: 2)
         }
+        if rootEntry.kind == .symlink { throw FileSystem.unresolvedLinkError(root) }
         guard rootEntry.kind == .directory else {
             throw StoreError(.notAStore, path: root, "not a directory (STORE is the store root holding commitlog/)")
         }
@@ -52,6 +53,9 @@ public struct StoreLayout: Sendable {
         if let dledger = top.first(where: { $0.name.lowercased().hasPrefix("dledger") }) {
             throw StoreError(.notAStore, path: root + "/" + dledger.name,
                              "a DLedger commitlog (enableDLegerCommitLog): its entries use another framing; rmqstore reads only file-based commitlogs")
+        }
+        if let link = top.first(where: { $0.name == "commitlog" && $0.kind == .symlink }) {
+            throw FileSystem.unresolvedLinkError(root + "/" + link.name)
         }
         guard let commitLogEntry = top.first(where: { $0.name == "commitlog" }), commitLogEntry.kind == .directory else {
             var hint = ""
@@ -82,6 +86,7 @@ public struct StoreLayout: Sendable {
         commitLogFiles.sort { $0.fromOffset < $1.fromOffset }
         let commitLogFileSize = options.mappedFileSizeCommitLog
             ?? inferSegmentSize(commitLogFiles, fallback: StoreOptions.defaultCommitLogFileSize)
+        commitLogFiles = keepAddressable(commitLogFiles, fileSize: commitLogFileSize, strays: &strays)
 
         // consumequeue/<topic>/<queueId>/
         var queues: [ConsumeQueueLocation] = []
@@ -124,6 +129,9 @@ public struct StoreLayout: Sendable {
         queues.sort { ($0.topic, $0.queueId) < ($1.topic, $1.queueId) }
         let cqFileSize = options.mappedFileSizeConsumeQueue
             ?? inferSegmentSize(queues.flatMap(\.files), fallback: StoreOptions.defaultConsumeQueueFileSize)
+        for i in queues.indices {
+            queues[i].files = keepAddressable(queues[i].files, fileSize: cqFileSize, strays: &strays)
+        }
 
         // index/
         var indexFiles: [SegmentFile] = []
@@ -173,6 +181,19 @@ public struct StoreLayout: Sendable {
         let largest = files.map(\.size).max() ?? 0
         if step > 0 { return step }
         return largest > 0 ? largest : fallback
+    }
+
+    /// Offsets are Java longs: a segment whose byte range [name, name + size) does not fit in
+    /// one cannot have been written by a broker, and every reader adds positions to the name.
+    /// Such a file (e.g. `09223372036854775800`) is set aside as a stray instead.
+    static func keepAddressable(_ files: [SegmentFile], fileSize: Int64, strays: inout [StrayEntry]) -> [SegmentFile] {
+        files.filter { file in
+            let span = max(file.size, fileSize, 1)
+            if file.fromOffset <= Int64.max - span { return true }
+            strays.append(StrayEntry(relativePath: file.relativePath,
+                                     reason: "name is an offset too large for a \(span)-byte file (the range passes 2^63 - 1)"))
+            return false
+        }
     }
 
     static func normalize(_ path: String) -> String {

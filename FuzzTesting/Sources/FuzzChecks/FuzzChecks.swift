@@ -1,0 +1,39 @@
+// What every fuzz target checks, as plain functions of the input bytes.
+//
+// Each `check…` decodes arbitrary bytes with the pure RocketMQFormat module, runs everything a
+// tool would run on the result (describe, JSON output, lookups), and asserts the round-trip
+// properties the format promises. A violated property calls `violation`, which traps: libFuzzer
+// reports a trap like any other crash and saves the input. Reads past the input are caught by
+// AddressSanitizer (libFuzzer hands each input over in an allocation of exactly its size).
+
+import RocketMQFormat
+
+public enum FuzzChecks {
+    /// Stops the process with a message naming the broken property.
+    static func violation(_ property: String, file: StaticString = #fileID, line: UInt = #line) -> Never {
+        fatalError("fuzz property violated: \(property)", file: file, line: line)
+    }
+
+    static func require(_ condition: Bool, _ property: @autoclosure () -> String,
+                        file: StaticString = #fileID, line: UInt = #line) {
+        if !condition { violation(property(), file: file, line: line) }
+    }
+
+    /// Big-endian integer at `offset`, 0 when the input is too short (for deriving parameters).
+    static func parameter<T: FixedWidthInteger>(_ input: UnsafeRawBufferPointer, at offset: Int, as: T.Type = T.self) -> T {
+        input.readBigEndian(T.self, at: offset) ?? 0
+    }
+
+    /// Every line the JSON writers produce must parse back as one JSON object. Parsing costs
+    /// as much as decoding, so the check runs for one line in four (chosen by the line's
+    /// length, so a given input always gets the same treatment).
+    static func requireJSONObject(_ bytes: [UInt8], _ what: String) {
+        guard bytes.count % 4 == 0 else { return }
+        do throws(FormatError) {
+            let value = try FastJSON.parse(bytes)
+            require(value.members != nil, "\(what): JSON line is not an object")
+        } catch {
+            violation("\(what): JSON line does not parse: \(error)")
+        }
+    }
+}

@@ -1,0 +1,14 @@
+// libFuzzer target: each input goes to `FuzzChecks.checkConfigJSON`.
+import FuzzChecks
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzChecks.checkConfigJSON(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
+
+// The entry point SwiftPM links as `main` (see FuzzDriver.swift).
+@_cdecl("FuzzConfigJSON_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    FuzzChecks.runDriver(argc: argc, argv: argv, fuzzTestOneInput)
+}
