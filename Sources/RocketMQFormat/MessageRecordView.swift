@@ -130,13 +130,7 @@ public struct MessageRecordView {
             if k.count == 4 && k[0] == 0x54 && k.elementsEqual("TAGS".utf8) { tags = v }
             else if k.count == 5 && k[0] == 0x44 && k.elementsEqual("DELAY".utf8) { delay = v }
         }
-        var code: Int64 = 0
-        if let tags, tags.count > 0 { code = Int64(JavaString.hashCode(utf8: tags)) }
-        if let delay, isScheduleTopic, let parsed = JavaString.parseInt(String(decoding: delay, as: UTF8.self)) {
-            let level = min(parsed, delayLevels.maxLevel)
-            if level > 0 { code = delayLevels.deliverTimestamp(level: level, storeTimestamp: storeTimestamp) }
-        }
-        return code
+        return tagsCode(tags: tags, delay: delay, delayLevels: delayLevels)
     }
 
     public var isScheduleTopic: Bool {
