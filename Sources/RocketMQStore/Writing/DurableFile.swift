@@ -107,6 +107,33 @@ public enum DurableFile {
         try sync(output, path: destination)
     }
 
+    /// Zeroes `range` of the file in place, sets its length to `size` and fsyncs it. The
+    /// caller has saved `range` first (StoreWriter's resize; see the atomicity note there).
+    public static func resizeInPlace(_ path: String, zeroing range: Range<Int64>, size: Int64) throws(StoreError) {
+        let fd = try open(path, O_RDWR)
+        defer { close(fd) }
+        if !range.isEmpty {
+            let zeros = [UInt8](repeating: 0, count: 1 << 16)
+            var position = range.lowerBound
+            while position < range.upperBound {
+                let n = Int(min(Int64(zeros.count), range.upperBound - position))
+                var failure: StoreError?
+                zeros.withUnsafeBytes { raw in
+                    do throws(StoreError) { try write(fd, UnsafeRawBufferPointer(rebasing: raw[0..<n]), at: position, path: path) }
+                    catch { failure = error }
+                }
+                if let failure { throw failure }
+                position += Int64(n)
+            }
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw fail(path, "cannot stat") }
+        if Int64(st.st_size) != size {
+            guard ftruncate(fd, off_t(size)) == 0 else { throw fail(path, "cannot set length \(size)") }
+        }
+        try sync(fd, path: path)
+    }
+
     /// Copies `count` bytes from a read-only map of the input (no intermediate buffer).
     public static func copyRange(
         _ input: Int32, from inputOffset: Int64, to output: Int32, at outputOffset: Int64, count: Int64, path: String
