@@ -49,6 +49,7 @@ struct LogEndScan {
             var position = 0
             var reachedBlank = false
             var stop = ""
+            var zeroHeader: EndOfData?
             region.withBytes { bytes in
                 while true {
                     switch RecordDecoder.decode(bytes, at: position, options: options) {
@@ -69,9 +70,16 @@ struct LogEndScan {
                         return
                     case .end(let end):
                         stop = end.description
+                        if end.reason == .zeroFilled && !end.restIsZero { zeroHeader = end }
                         return
                     }
                 }
+            }
+            // The options do not scan the (preallocated, often sparse) tail for zeros: check it
+            // here without reading holes, for the same reason text.
+            if var end = zeroHeader, !(try ContentDigest.isZero(path: file.path, from: Int64(position))) {
+                end.reason = .illegalMagic(0)
+                stop = end.description
             }
             endOffset = file.fromOffset + Int64(position)
             endFile = file
@@ -117,17 +125,22 @@ struct LogEndScan {
     private mutating func scanAfterEnd(files: [SegmentFile], options: RecordCheckOptions) throws(StoreError) {
         for file in files where file.fromOffset + file.size > endOffset {
             let start = max(0, Int(endOffset - file.fromOffset))
+            // Only the data extents can hold non-zero bytes: a 1 GiB preallocated tail that is a
+            // hole is skipped, not faulted in page by page.
+            let extents = ContentDigest.dataExtents(path: file.path, from: Int64(start), to: file.size)
+            guard let first = extents.first, let last = extents.last else { continue }
+            let low = Int(first.lowerBound), high = Int(last.upperBound)
             let region = try MappedRegion(path: file.path)
             region.withBytes { bytes in
-                guard !bytes.isAllZero(from: start) else { return }
-                var lastNonZero = bytes.count - 1
+                guard high <= bytes.count, !bytes.isAllZero(from: low, to: high) else { return }
+                var lastNonZero = high - 1
                 while lastNonZero >= start && bytes[lastNonZero] == 0 { lastNonZero -= 1 }
                 bytesAfterEndNonZero += Int64(lastNonZero + 1 - start)
-                var p = start
-                while p + 8 <= bytes.count {
+                var p = low
+                while p + 8 <= high {
                     // The magic is at p + 4; find its first byte (0xDA for V1 and V2) fast.
-                    guard let base = bytes.baseAddress,
-                          let hit = memchr(base + p + 4, 0xDA, bytes.count - p - 4) else { break }
+                    guard let base = bytes.baseAddress, high - p - 4 > 0,
+                          let hit = memchr(base + p + 4, 0xDA, high - p - 4) else { break }
                     let q = base.distance(to: UnsafeRawPointer(hit)) - 4
                     p = q + 1
                     guard q >= start, let magic = bytes.readBigEndian(Int32.self, at: q + 4),

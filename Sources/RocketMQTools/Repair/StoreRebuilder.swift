@@ -63,6 +63,10 @@ public struct StoreRebuilder {
             let next = max(counts[key]?.next ?? 0, record.queueOffset + 1)
             counts[key] = (record.topic, record.queueId, next)
         }
+        return try plan(records: records, counts: counts)
+    }
+
+    private func plan(records: Int, counts: [String: (topic: String, queueId: Int32, next: Int64)]) throws(StoreError) -> Plan {
         var queues: [QueuePlan] = []
         var match = true
         var existing: [String: Int64] = [:]
@@ -82,10 +86,12 @@ public struct StoreRebuilder {
     }
 
     private func walk(_ visit: (MessageRecordView) throws(StoreError) -> Void) throws(StoreError) {
-        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
+        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false))
+        let topicUTF8 = topic.map { Array($0.utf8) }
         do {
             try walker.walk { event in
-                if case .message(_, let record) = event, record.check.success, topic == nil || record.topic == topic {
+                if case .message(_, let record) = event, record.check.success,
+                   topicUTF8 == nil || record.topicBytes.elementsEqual(topicUTF8!) {
                     try visit(record)
                 }
                 return .proceed
@@ -103,9 +109,7 @@ public struct StoreRebuilder {
         if let holder = StoreLock.holder(ofStoreAt: layout.root) {
             throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
         }
-        let plan: Plan
-        if let precomputed { plan = precomputed } else { plan = try self.plan() }
-        PhaseTimer.mark("plan walk")
+        PhaseTimer.mark("start")
         let stagingName = ".rmqstore-staging-rebuild"
         let staging = layout.root + "/" + stagingName
         if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
@@ -114,8 +118,23 @@ public struct StoreRebuilder {
             storeRoot: staging, mappedFileSizeConsumeQueue: Int(layout.consumeQueueFileSize),
             indexLayout: topic == nil ? indexLayout : nil, delayLevels: layout.options.delayLevels)
         var lastIndexEnd: Int64 = 0
-        try walk { record throws(StoreError) in try dispatcher.dispatch(record) }
+        // One walk: the plan's counts are taken from the same records as they are dispatched.
+        var records = 0
+        try walk { record throws(StoreError) in
+            records += 1
+            try dispatcher.dispatch(record)
+        }
         PhaseTimer.mark("dispatch walk")
+        let plan: Plan
+        if let precomputed {
+            plan = precomputed
+        } else {
+            var counts: [String: (topic: String, queueId: Int32, next: Int64)] = [:]
+            for queue in dispatcher.consumeQueues {
+                counts["\(queue.topic)/\(queue.queueId)"] = (queue.topic, queue.queueId, queue.maxOffsetInQueue)
+            }
+            plan = try self.plan(records: records, counts: counts)
+        }
         dispatcher.flush(index: true)
         PhaseTimer.mark("flush")
         if let index = dispatcher.index, let last = index.files.last { lastIndexEnd = last.endTimestamp }

@@ -87,7 +87,7 @@ extension StoreRecoverer {
             dispatchFrom = 0
         }
         if dispatchFrom < plan.endOffset {
-            let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
+            let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false))
             do {
                 try walker.walk(fromOffset: dispatchFrom, toOffset: plan.endOffset) { event in
                     guard case .message(let file, let record) = event, record.check.success else { return .proceed }
@@ -144,7 +144,7 @@ extension StoreRecoverer {
         let indexLayout = StoreRebuilder(layout: layout).indexLayout ?? .default
         let writer = IndexWriter(storeRoot: staging, layout: indexLayout)
         try DurableFile.makeDirectories(staging + "/index")
-        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
+        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false))
         do {
             try walker.walk(toOffset: plan.endOffset) { event in
                 guard case .message(let file, let record) = event, record.check.success else { return .proceed }

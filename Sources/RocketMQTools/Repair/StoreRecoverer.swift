@@ -22,7 +22,9 @@ public struct StoreRecoverer {
         self.acceptLoss = acceptLoss
     }
 
-    var checkOptions: RecordCheckOptions { RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels) }
+    var checkOptions: RecordCheckOptions {
+        RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels, checksZeroTail: false)
+    }
 
     /// Works out the plan; changes nothing.
     public func plan() throws(StoreError) -> RecoveryPlan {
@@ -57,8 +59,7 @@ public struct StoreRecoverer {
             }
             if file.fromOffset <= scan.endOffset && scan.endOffset < file.fromOffset + fileSize {
                 let keep = scan.endOffset - file.fromOffset
-                let region = try MappedRegion(path: file.path)
-                let tailIsZero = region.withBytes { $0.isAllZero(from: Int(keep)) }
+                let tailIsZero = try ContentDigest.isZero(path: file.path, from: keep)
                 if !tailIsZero || file.size != fileSize {
                     let reason = tailIsZero ? "shorter than mappedFileSizeCommitLog \(fileSize): extended with zeros"
                         : "cut after the last valid record (\(scan.endReason)); the tail is zeroed as in a fresh file"
