@@ -16,12 +16,18 @@ public struct DispatchProperties {
         var delay: UnsafeRawBufferPointer?
         var uniq: UnsafeRawBufferPointer?
         var keys: UnsafeRawBufferPointer?
+        // Keys compared as little-endian words ("TAGS" = 0x53474154, ...): no per-byte loop.
         MessageProperties.forEachPair(in: view.propertiesBytes) { k, v in
+            guard let base = k.baseAddress else { return }
             switch k.count {
-            case 4 where k[0] == 0x54 && k.elementsEqual("TAGS".utf8): tags = v
-            case 4 where k[0] == 0x4B && k.elementsEqual("KEYS".utf8): keys = v
-            case 5 where k[0] == 0x44 && k.elementsEqual("DELAY".utf8): delay = v
-            case 8 where k[0] == 0x55 && k.elementsEqual("UNIQ_KEY".utf8): uniq = v
+            case 4:
+                let word = base.loadUnaligned(as: UInt32.self)
+                if word == UInt32(littleEndian: 0x5347_4154) { tags = v }  // TAGS
+                else if word == UInt32(littleEndian: 0x5359_454B) { keys = v }  // KEYS
+            case 5:
+                if base.load(as: UInt8.self) == 0x44 && k.elementsEqual("DELAY".utf8) { delay = v }
+            case 8:
+                if base.loadUnaligned(as: UInt64.self) == UInt64(littleEndian: 0x5945_4B5F_5149_4E55) { uniq = v }  // UNIQ_KEY
             default: break
             }
         }

@@ -86,20 +86,11 @@ public struct StoreRebuilder {
     }
 
     private func walk(_ visit: (MessageRecordView) throws(StoreError) -> Void) throws(StoreError) {
-        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false))
+        let options = RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false)
         let topicUTF8 = topic.map { Array($0.utf8) }
-        do {
-            try walker.walk { event in
-                if case .message(_, let record) = event, record.check.success,
-                   topicUTF8 == nil || record.topicBytes.elementsEqual(topicUTF8!) {
-                    try visit(record)
-                }
-                return .proceed
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.io, path: "commitlog", "\(error)")
+        try DispatchWalk.records(layout, options: options) { (record, _) throws(StoreError) -> Bool in
+            if topicUTF8 == nil || record.topicBytes.elementsEqual(topicUTF8!) { try visit(record) }
+            return true
         }
     }
 
@@ -114,16 +105,36 @@ public struct StoreRebuilder {
         let staging = layout.root + "/" + stagingName
         if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
         try DurableFile.makeDirectories(staging)
+        // Consume queues here, the index on a second thread walking the same (page-cached) log:
+        // the two writers share nothing, and the index's random slot writes are the larger half.
         let dispatcher = StoreDispatcher(
             storeRoot: staging, mappedFileSizeConsumeQueue: Int(layout.consumeQueueFileSize),
-            indexLayout: topic == nil ? indexLayout : nil, delayLevels: layout.options.delayLevels)
+            indexLayout: nil, delayLevels: layout.options.delayLevels)
+        let index = topic == nil ? indexLayout.map { IndexWriter(storeRoot: staging, layout: $0) } : nil
         var lastIndexEnd: Int64 = 0
         // One walk: the plan's counts are taken from the same records as they are dispatched.
         var records = 0
-        try walk { record throws(StoreError) in
-            records += 1
-            try dispatcher.dispatch(record)
+        var indexResult: Swift.Result<Void, StoreError> = .success(())
+        let indexWalk = { [self] in
+            guard let index else { return }
+            indexResult = Swift.Result { () throws(StoreError) in
+                try walk { record throws(StoreError) in
+                    let properties = DispatchProperties(record, delayLevels: layout.options.delayLevels)
+                    try index.buildIndex(record, uniqKey: properties.uniqKey, keys: properties.keys)
+                }
+            }
         }
+        var queueResult: Swift.Result<Void, StoreError> = .success(())
+        BackgroundThread.run(indexWalk) {
+            queueResult = Swift.Result { () throws(StoreError) in
+                try walk { record throws(StoreError) in
+                    records += 1
+                    try dispatcher.dispatch(record)
+                }
+            }
+        }
+        try queueResult.get()
+        try indexResult.get()
         PhaseTimer.mark("dispatch walk")
         let plan: Plan
         if let precomputed {
@@ -135,11 +146,13 @@ public struct StoreRebuilder {
             }
             plan = try self.plan(records: records, counts: counts)
         }
-        dispatcher.flush(index: true)
+        dispatcher.flush()
+        index?.flush()
         PhaseTimer.mark("flush")
-        if let index = dispatcher.index, let last = index.files.last { lastIndexEnd = last.endTimestamp }
-        let indexFiles = dispatcher.index?.files.count ?? 0
+        if let index, let last = index.files.last { lastIndexEnd = last.endTimestamp }
+        let indexFiles = index?.files.count ?? 0
         dispatcher.shutdown()
+        index?.shutdown()
 
         var changes: [StoreChange] = []
         if let topic {

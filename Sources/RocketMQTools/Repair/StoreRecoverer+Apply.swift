@@ -20,7 +20,9 @@ extension StoreRecoverer {
         if let holder = StoreLock.holder(ofStoreAt: layout.root) {
             throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
         }
+        PhaseTimer.mark("start")
         let plan = try plan()
+        PhaseTimer.mark("scan (CRC) and plan")
         guard plan.verdict != .midLogDamage else { return Result(plan: plan, journal: nil, seconds: MonotonicClock.now() - started) }
         guard plan.hasChanges else { return Result(plan: plan, journal: nil, seconds: MonotonicClock.now() - started) }
         let staging = layout.root + "/" + Self.stagingName
@@ -28,8 +30,17 @@ extension StoreRecoverer {
         defer { try? JournalUndo.removeTree(staging) }
 
         var changes = plan.strayChanges + plan.commitLogChanges
-        changes += try consumeQueueChanges(plan, staging: staging)
-        if plan.rebuildIndex { changes += try indexChanges(plan, staging: staging) }
+        // The index (a walk of the whole log) on a second thread while the queues are mended.
+        var indexResult: Swift.Result<[StoreChange], StoreError> = .success([])
+        var queueResult: Swift.Result<[StoreChange], StoreError> = .success([])
+        BackgroundThread.run({ [self] in
+            if plan.rebuildIndex { indexResult = Swift.Result { () throws(StoreError) in try indexChanges(plan, staging: staging) } }
+        }) {
+            queueResult = Swift.Result { () throws(StoreError) in try consumeQueueChanges(plan, staging: staging) }
+        }
+        changes += try queueResult.get()
+        changes += try indexResult.get()
+        PhaseTimer.mark("consume queues and index on staging")
         changes += plan.metadataChanges.filter { $0.path != "abort" }
         if plan.checkpointNeedsWrite {
             var checkpoint = plan.checkpoint ?? StoreCheckpoint()
@@ -44,6 +55,7 @@ extension StoreRecoverer {
         changes += plan.metadataChanges.filter { $0.path == "abort" }
         var writer = StoreWriter(root: layout.root, salvageDirectory: salvageDirectory, command: "recover")
         let journal = try writer.apply(changes)
+        PhaseTimer.mark("journaled changes")
         return Result(plan: plan, journal: journal, seconds: MonotonicClock.now() - started)
     }
 
@@ -144,15 +156,14 @@ extension StoreRecoverer {
         let indexLayout = StoreRebuilder(layout: layout).indexLayout ?? .default
         let writer = IndexWriter(storeRoot: staging, layout: indexLayout)
         try DurableFile.makeDirectories(staging + "/index")
-        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false))
-        do {
-            try walker.walk(toOffset: plan.endOffset) { event in
-                guard case .message(let file, let record) = event, record.check.success else { return .proceed }
-                if file.fromOffset + Int64(record.position) >= plan.endOffset { return .finish }
-                try writer.buildIndex(record)
-                return .proceed
-            }
-        } catch let error as StoreError { throw error } catch { throw StoreError(.io, path: "commitlog", "\(error)") }
+        let delayLevels = layout.options.delayLevels
+        let options = RecordCheckOptions(checkCRC: false, delayLevels: delayLevels, checksZeroTail: false)
+        try DispatchWalk.records(layout, options: options, toOffset: plan.endOffset) { (record, offset) throws(StoreError) -> Bool in
+            guard offset < plan.endOffset else { return false }
+            let properties = DispatchProperties(record, delayLevels: delayLevels)
+            try writer.buildIndex(record, uniqKey: properties.uniqKey, keys: properties.keys)
+            return true
+        }
         writer.flush()
         writer.shutdown()
         return [StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"), reason: plan.indexReason ?? "rebuilt")]
