@@ -151,6 +151,21 @@ public enum DurableFile {
         try write(output, UnsafeRawBufferPointer(start: base + lead, count: Int(count)), at: outputOffset, path: path)
     }
 
+    /// Copies a file's data extents (holes stay holes, as in a preallocated store file) to a
+    /// new file of the same length at `destination`, fsynced.
+    public static func copySparse(_ source: String, to destination: String) throws(StoreError) {
+        guard let entry = try FileSystem.status(source) else { throw StoreError(.io, path: source, "no such file") }
+        let input = try open(source, O_RDONLY)
+        defer { close(input) }
+        let output = try open(destination, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(output) }
+        guard ftruncate(output, off_t(entry.size)) == 0 else { throw fail(destination, "cannot set length \(entry.size)") }
+        for extent in ContentDigest.dataExtents(input, from: 0, to: entry.size) {
+            try copyRange(input, from: extent.lowerBound, to: output, at: extent.lowerBound, count: Int64(extent.count), path: source)
+        }
+        try sync(output, path: destination)
+    }
+
     /// Copies a whole file to `destination` and fsyncs it.
     public static func copyFile(_ source: String, to destination: String) throws(StoreError) {
         guard let entry = try FileSystem.status(source) else { throw StoreError(.io, path: source, "no such file") }

@@ -151,8 +151,14 @@ extension StoreRecoverer {
         return changes
     }
 
-    /// Rebuilds the index from [0, end) into staging; swapped in as a directory.
+    /// Rebuilds the index from [0, end) into staging (or, when only its tail is past the end,
+    /// cuts that from a copy); swapped in as a directory.
     func indexChanges(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> [StoreChange] {
+        if plan.indexCutOnly, try cutIndexTail(plan, staging: staging) {
+            return [StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"),
+                                reason: (plan.indexReason ?? "") + ": entries cut from a copy")]
+        }
+        if FileSystem.exists(staging + "/index") { try JournalUndo.removeTree(staging + "/index") }
         let indexLayout = StoreRebuilder(layout: layout).indexLayout ?? .default
         let writer = IndexWriter(storeRoot: staging, layout: indexLayout)
         try DurableFile.makeDirectories(staging + "/index")
@@ -167,5 +173,33 @@ extension StoreRecoverer {
         writer.flush()
         writer.shutdown()
         return [StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"), reason: plan.indexReason ?? "rebuilt")]
+    }
+}
+
+extension StoreRecoverer {
+    /// Copies index/ to staging (data extents only) and cuts the last file's entries at or
+    /// past the end there. False when IndexTailCut's rules do not hold (then rebuild).
+    func cutIndexTail(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> Bool {
+        guard let last = layout.indexFiles.last, let indexLayout = IndexFileLayout.infer(fileSize: Int(last.size)) else { return false }
+        let directory = staging + "/index"
+        try DurableFile.makeDirectories(directory)
+        for file in layout.indexFiles { try DurableFile.copySparse(file.path, to: directory + "/" + file.name) }
+        let copy = try IndexFile(path: directory + "/" + last.name, layout: indexLayout, create: false)
+        defer { copy.unmap() }
+        let options = RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false)
+        let files = layout.commitLogFiles
+        let done = IndexTailCut.cut(copy.mappedFile.bytes, layout: indexLayout, endOffset: plan.endOffset) { offset in
+            // The store time of the record at `offset`, from the log.
+            guard let file = files.last(where: { $0.fromOffset <= offset }), let region = try? MappedRegion(path: file.path, sequential: false)
+            else { return nil }
+            return region.withBytes { bytes in
+                guard case .message(let record) = RecordDecoder.decode(bytes, at: Int(offset - file.fromOffset), options: options),
+                      record.check.success else { return nil }
+                return record.storeTimestamp
+            }
+        }
+        guard done else { return false }
+        copy.flush()
+        return true
     }
 }

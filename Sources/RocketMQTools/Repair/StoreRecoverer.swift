@@ -106,14 +106,19 @@ public struct StoreRecoverer {
         // Index: rebuilt when it points past the end or lags behind the last keyed record.
         var indexReason: String?
         var indexEnd: Int64 = -1
+        var filesPastEnd: [String] = []
         for file in layout.indexFiles {
             guard IndexFileLayout.infer(fileSize: Int(file.size)) != nil else { indexReason = "\(file.relativePath) has a wrong size"; break }
             let header = try StartupSimulator.indexHeader(file)
             indexEnd = max(indexEnd, header.endPhyOffset)
+            if header.endPhyOffset >= scan.endOffset { filesPastEnd.append(file.relativePath) }
         }
+        var indexCutOnly = false
         if indexReason == nil {
             if indexEnd >= scan.endOffset && scan.endOffset > 0 || (indexEnd >= 0 && scan.endOffset == 0) {
                 indexReason = "entries point at or past the end \(scan.endOffset)"
+                // Only the last file's last entries: cut them in place (IndexTailCut).
+                indexCutOnly = scan.endOffset > 0 && filesPastEnd == [layout.indexFiles.last?.relativePath].compactMap { $0 }
             } else if scan.lastKeyedOffset > indexEnd {
                 indexReason = "the index ends at \(indexEnd), before the last keyed record at \(scan.lastKeyedOffset)"
             }
@@ -154,6 +159,7 @@ public struct StoreRecoverer {
             queueFacts: scan.queues, queueNames: scan.queueNames, checkpoint: checkpoint,
             checkpointNeedsWrite: checkpointBroken || anyChange)
         var result = plan
+        result.indexCutOnly = indexCutOnly
         if result.verdict != .midLogDamage && result.hasChanges { result.verdict = .repairable }
         return result
     }
