@@ -112,6 +112,16 @@ public final class IndexWriter: @unchecked Sendable {
         }
     }
 
+    /// `buildIndex` for a record whose key hashes (`IndexKey.hash`, UNIQ_KEY first, then each
+    /// KEYS token) were computed elsewhere, e.g. by the thread walking the log. `indexable`:
+    /// not a ROLLBACK record and it has properties.
+    public func buildIndex(offset: Int64, timestamp: Int64, indexable: Bool, keyHashes: UnsafeBufferPointer<Int64>) throws(StoreError) {
+        guard var file = try writableFile() else { return }
+        if offset < file.endPhyOffset { return }
+        guard indexable else { return }
+        for hash in keyHashes { file = try putKey(file, Int32(truncatingIfNeeded: hash), offset, timestamp) }
+    }
+
     private func putKey(_ file: IndexFile, _ hash: Int32, _ request: DispatchRequest) throws(StoreError) -> IndexFile {
         try putKey(file, hash, request.commitLogOffset, request.storeTimestamp)
     }
