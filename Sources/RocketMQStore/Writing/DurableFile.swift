@@ -97,14 +97,16 @@ public enum DurableFile {
 
     /// A copy of `source`'s first `length` bytes, extended with zeros (a hole, as a freshly
     /// created RocketMQ file) to `size`, written at `destination` and fsynced.
-    public static func writePrefixCopy(of source: String, length: Int64, size: Int64, to destination: String) throws(StoreError) {
+    /// `sync` false: scratch copies that are read back, never renamed into a store.
+    public static func writePrefixCopy(of source: String, length: Int64, size: Int64, to destination: String,
+                                       sync syncing: Bool = true) throws(StoreError) {
         let input = try open(source, O_RDONLY)
         defer { close(input) }
         let output = try open(destination, O_WRONLY | O_CREAT | O_TRUNC)
         defer { close(output) }
         try copyRange(input, from: 0, to: output, at: 0, count: length, path: source)
         guard ftruncate(output, off_t(size)) == 0 else { throw fail(destination, "cannot set length \(size)") }
-        try sync(output, path: destination)
+        if syncing { try sync(output, path: destination) }
     }
 
     /// Zeroes `range` of the file in place, sets its length to `size` and fsyncs it. The
@@ -152,8 +154,9 @@ public enum DurableFile {
     }
 
     /// Copies a file's data extents (holes stay holes, as in a preallocated store file) to a
-    /// new file of the same length at `destination`, fsynced.
-    public static func copySparse(_ source: String, to destination: String) throws(StoreError) {
+    /// new file of the same length at `destination`, fsynced unless `sync` is false (the
+    /// caller forces it later, e.g. with msync after changing it).
+    public static func copySparse(_ source: String, to destination: String, sync syncing: Bool = true) throws(StoreError) {
         guard let entry = try FileSystem.status(source) else { throw StoreError(.io, path: source, "no such file") }
         let input = try open(source, O_RDONLY)
         defer { close(input) }
@@ -163,7 +166,7 @@ public enum DurableFile {
         for extent in ContentDigest.dataExtents(input, from: 0, to: entry.size) {
             try copyRange(input, from: extent.lowerBound, to: output, at: extent.lowerBound, count: Int64(extent.count), path: source)
         }
-        try sync(output, path: destination)
+        if syncing { try sync(output, path: destination) }
     }
 
     /// Copies a whole file to `destination` and fsyncs it.

@@ -105,36 +105,31 @@ public struct StoreRebuilder {
         let staging = layout.root + "/" + stagingName
         if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
         try DurableFile.makeDirectories(staging)
-        // Consume queues here, the index on a second thread walking the same (page-cached) log:
-        // the two writers share nothing, and the index's random slot writes are the larger half.
+        // One walk on this thread (records decoded, properties parsed once, consume queue units
+        // written); the index's random slot writes on a second thread, fed the key hashes.
         let dispatcher = StoreDispatcher(
             storeRoot: staging, mappedFileSizeConsumeQueue: Int(layout.consumeQueueFileSize),
             indexLayout: nil, delayLevels: layout.options.delayLevels)
         let index = topic == nil ? indexLayout.map { IndexWriter(storeRoot: staging, layout: $0) } : nil
+        let feed = index.map { _ in IndexFeed() }
         var lastIndexEnd: Int64 = 0
-        // One walk: the plan's counts are taken from the same records as they are dispatched.
         var records = 0
-        var indexResult: Swift.Result<Void, StoreError> = .success(())
-        let indexWalk = { [self] in
-            guard let index else { return }
-            indexResult = Swift.Result { () throws(StoreError) in
-                try walk { record throws(StoreError) in
-                    let properties = DispatchProperties(record, delayLevels: layout.options.delayLevels)
-                    try index.buildIndex(record, uniqKey: properties.uniqKey, keys: properties.keys)
-                }
-            }
-        }
+        var indexFailure: StoreError?
         var queueResult: Swift.Result<Void, StoreError> = .success(())
-        BackgroundThread.run(indexWalk) {
+        let delayLevels = layout.options.delayLevels
+        BackgroundThread.run({ if let index, let feed { indexFailure = feed.drain(into: index) } }) {
             queueResult = Swift.Result { () throws(StoreError) in
+                defer { feed?.finish() }
                 try walk { record throws(StoreError) in
                     records += 1
-                    try dispatcher.dispatch(record)
+                    let properties = DispatchProperties(record, delayLevels: delayLevels)
+                    try dispatcher.dispatch(record, properties: properties)
+                    feed?.append(record, uniqKey: properties.uniqKey, keys: properties.keys)
                 }
             }
         }
         try queueResult.get()
-        try indexResult.get()
+        if let indexFailure { throw indexFailure }
         PhaseTimer.mark("dispatch walk")
         let plan: Plan
         if let precomputed {

@@ -79,7 +79,8 @@ extension StoreRecoverer {
             let directory = staging + "/consumequeue/\(location.topic)/\(location.queueId)"
             try DurableFile.makeDirectories(directory)
             for file in location.files where file.size > 0 && file.size <= Int64(cqSize) {
-                try DurableFile.writePrefixCopy(of: file.path, length: file.size, size: Int64(cqSize), to: directory + "/" + file.name)
+                // Scratch: the result is read back into journaled replacements, so no fsync.
+                try DurableFile.writePrefixCopy(of: file.path, length: file.size, size: Int64(cqSize), to: directory + "/" + file.name, sync: false)
             }
         }
         let dispatcher = StoreDispatcher(storeRoot: staging, mappedFileSizeConsumeQueue: cqSize, indexLayout: nil,
@@ -183,7 +184,8 @@ extension StoreRecoverer {
         guard let last = layout.indexFiles.last, let indexLayout = IndexFileLayout.infer(fileSize: Int(last.size)) else { return false }
         let directory = staging + "/index"
         try DurableFile.makeDirectories(directory)
-        for file in layout.indexFiles { try DurableFile.copySparse(file.path, to: directory + "/" + file.name) }
+        // Every copy is forced before the exchange: the cut one by its msync below, the others here.
+        for file in layout.indexFiles { try DurableFile.copySparse(file.path, to: directory + "/" + file.name, sync: file.name != last.name) }
         let copy = try IndexFile(path: directory + "/" + last.name, layout: indexLayout, create: false)
         defer { copy.unmap() }
         let options = RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false)
