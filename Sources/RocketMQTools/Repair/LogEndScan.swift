@@ -35,6 +35,7 @@ struct LogEndScan {
     var recordsAfterEnd = 0
     var firstValidAfterEnd: Int64?
     var bytesAfterEndNonZero: Int64 = 0
+    private var table = QueueTable()
 
     /// `files` must be the commitlog files in offset order (stray names and zero-length files
     /// already set aside); `fileSize` the configured size.
@@ -97,6 +98,17 @@ struct LogEndScan {
             endReason = stop
             break
         }
+        for (i, name) in table.names.enumerated() {
+            let topic = String(decoding: name.topic, as: UTF8.self)
+            let key = topic + "/" + String(name.queueId)
+            queueNames[key] = (topic, name.queueId)
+            var facts = table.facts[i]
+            if let other = queues[key] {  // byte-different topics that decode alike: one queue
+                facts.nextQueueOffset = max(facts.nextQueueOffset, other.nextQueueOffset)
+                facts.lastPhysicalOffset = max(facts.lastPhysicalOffset, other.lastPhysicalOffset)
+            }
+            queues[key] = facts
+        }
         try scanAfterEnd(files: files, options: options)
     }
 
@@ -105,18 +117,14 @@ struct LogEndScan {
         lastStoreTimestamp = record.storeTimestamp
         if record.transactionType.isDispatchedToConsumeQueue {
             lastQueuedStoreTimestamp = record.storeTimestamp
-            let key = RepairQueueKey.make(record)
-            var facts = queues[key] ?? {
-                queueNames[key] = (record.topic, record.queueId)
-                return QueueFacts()
-            }()
-            facts.nextQueueOffset = max(facts.nextQueueOffset, record.queueOffset + 1)
-            facts.lastPhysicalOffset = offset
-            queues[key] = facts
+            // By the topic's bytes: no String per record (the table names them at the end).
+            let i = table.index(topic: record.topicBytes, queueId: record.queueId)
+            table.facts[i].nextQueueOffset = max(table.facts[i].nextQueueOffset, record.queueOffset + 1)
+            table.facts[i].lastPhysicalOffset = offset
         }
-        if record.transactionType != .rollback && record.propertiesLength > 0
-            && (record.propertyBytes("UNIQ_KEY") != nil || (record.propertyBytes("KEYS")?.count ?? 0) > 0) {
-            lastKeyedOffset = offset
+        if record.transactionType != .rollback && record.propertiesLength > 0 {
+            let properties = DispatchProperties(record)
+            if properties.uniqKey != nil || (properties.keys?.count ?? 0) > 0 { lastKeyedOffset = offset }
         }
     }
 
@@ -157,6 +165,41 @@ struct LogEndScan {
     }
 }
 
-enum RepairQueueKey {
-    static func make(_ record: MessageRecordView) -> String { record.topic + "/" + String(record.queueId) }
+/// (topic bytes, queue id) → a dense index, open addressing on a hash of the bytes.
+struct QueueTable {
+    var names: [(topic: [UInt8], queueId: Int32)] = []
+    var facts: [LogEndScan.QueueFacts] = []
+    private var hashes: [Int] = []
+    private var slots = [Int32](repeating: -1, count: 64)
+
+    private static func hash(_ topic: UnsafeRawBufferPointer, _ queueId: Int32) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in topic { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        h = (h ^ UInt64(UInt32(bitPattern: queueId))) &* 0x100_0000_01b3
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    mutating func index(topic: UnsafeRawBufferPointer, queueId: Int32) -> Int {
+        let h = Self.hash(topic, queueId)
+        var s = h & (slots.count - 1)
+        while slots[s] >= 0 {
+            let i = Int(slots[s])
+            if hashes[i] == h && names[i].queueId == queueId && names[i].topic.withUnsafeBytes({ $0.elementsEqual(topic) }) { return i }
+            s = (s + 1) & (slots.count - 1)
+        }
+        let i = names.count
+        names.append((Array(topic), queueId))
+        facts.append(LogEndScan.QueueFacts())
+        hashes.append(h)
+        slots[s] = Int32(i)
+        if names.count * 2 > slots.count {
+            slots = [Int32](repeating: -1, count: slots.count * 2)
+            for (j, hj) in hashes.enumerated() {
+                var t = hj & (slots.count - 1)
+                while slots[t] >= 0 { t = (t + 1) & (slots.count - 1) }
+                slots[t] = Int32(j)
+            }
+        }
+        return i
+    }
 }
