@@ -85,7 +85,7 @@ public final class IndexWriter: @unchecked Sendable {
         try buildIndex(view, uniqKey: view.propertyBytes("UNIQ_KEY"), keys: view.propertyBytes("KEYS"))
     }
 
-    /// `buildIndex` with UNIQ_KEY and KEYS already found (`DispatchProperties`): `topic#key`
+    /// `buildIndex` with UNIQ_KEY and KEYS already found (`DispatchFields`): `topic#key`
     /// hashed incrementally from the topic's hash, each KEYS token in place.
     public func buildIndex(
         _ view: MessageRecordView, uniqKey: UnsafeRawBufferPointer?, keys: UnsafeRawBufferPointer?

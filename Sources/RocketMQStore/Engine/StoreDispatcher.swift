@@ -70,11 +70,11 @@ public final class StoreDispatcher: @unchecked Sendable {
     public func dispatch(_ view: MessageRecordView) throws(StoreError) {
         // One pass over the properties for tagsCode, UNIQ_KEY and KEYS; the queue found by
         // the topic's bytes (no String per record).
-        try dispatch(view, properties: DispatchProperties(view, delayLevels: delayLevels))
+        try dispatch(view, properties: DispatchFields(view, delayLevels: delayLevels))
     }
 
     /// `dispatch` with the properties already found (a caller that also needs the keys).
-    public func dispatch(_ view: MessageRecordView, properties: DispatchProperties) throws(StoreError) {
+    public func dispatch(_ view: MessageRecordView, properties: DispatchFields) throws(StoreError) {
         if view.transactionType.isDispatchedToConsumeQueue {
             let queue = try cachedQueue(view)
             let written = try queue.putMessagePositionInfo(

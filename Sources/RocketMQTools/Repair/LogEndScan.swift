@@ -123,7 +123,7 @@ struct LogEndScan {
             table.facts[i].lastPhysicalOffset = offset
         }
         if record.transactionType != .rollback && record.propertiesLength > 0 {
-            let properties = DispatchProperties(record)
+            let properties = DispatchFields(record)
             if properties.uniqKey != nil || (properties.keys?.count ?? 0) > 0 { lastKeyedOffset = offset }
         }
     }

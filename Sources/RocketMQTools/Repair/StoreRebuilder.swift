@@ -117,12 +117,12 @@ public struct StoreRebuilder {
         var indexFailure: StoreError?
         var queueResult: Swift.Result<Void, StoreError> = .success(())
         let delayLevels = layout.options.delayLevels
-        BackgroundThread.run({ if let index, let feed { indexFailure = feed.drain(into: index) } }) {
+        ParallelWork.run({ if let index, let feed { indexFailure = feed.drain(into: index) } }) {
             queueResult = Swift.Result { () throws(StoreError) in
                 defer { feed?.finish() }
                 try walk { record throws(StoreError) in
                     records += 1
-                    let properties = DispatchProperties(record, delayLevels: delayLevels)
+                    let properties = DispatchFields(record, delayLevels: delayLevels)
                     try dispatcher.dispatch(record, properties: properties)
                     feed?.append(record, uniqKey: properties.uniqKey, keys: properties.keys)
                 }

@@ -33,7 +33,7 @@ extension StoreRecoverer {
         // The index (a walk of the whole log) on a second thread while the queues are mended.
         var indexResult: Swift.Result<[StoreChange], StoreError> = .success([])
         var queueResult: Swift.Result<[StoreChange], StoreError> = .success([])
-        BackgroundThread.run({ [self] in
+        ParallelWork.run({ [self] in
             if plan.rebuildIndex { indexResult = Swift.Result { () throws(StoreError) in try indexChanges(plan, staging: staging) } }
         }) {
             queueResult = Swift.Result { () throws(StoreError) in try consumeQueueChanges(plan, staging: staging) }
@@ -167,7 +167,7 @@ extension StoreRecoverer {
         let options = RecordCheckOptions(checkCRC: false, delayLevels: delayLevels, checksZeroTail: false)
         try DispatchWalk.records(layout, options: options, toOffset: plan.endOffset) { (record, offset) throws(StoreError) -> Bool in
             guard offset < plan.endOffset else { return false }
-            let properties = DispatchProperties(record, delayLevels: delayLevels)
+            let properties = DispatchFields(record, delayLevels: delayLevels)
             try writer.buildIndex(record, uniqKey: properties.uniqKey, keys: properties.keys)
             return true
         }

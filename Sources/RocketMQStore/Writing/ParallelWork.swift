@@ -7,7 +7,7 @@ import Glibc
 import Musl
 #endif
 
-public enum BackgroundThread {
+public enum ParallelWork {
     private final class Job: @unchecked Sendable {
         // Written by the worker before it exits, read by the caller after pthread_join.
         let work: () -> Void
@@ -40,7 +40,7 @@ extension StoreWriter {
     /// `foreground()`'s result, with `background` run meanwhile on a second thread.
     static func concurrently<T>(_ foreground: () throws(StoreError) -> T, _ background: @escaping () -> Void) throws(StoreError) -> T {
         var result: Result<T, StoreError>!
-        BackgroundThread.run(background) { result = Result { () throws(StoreError) -> T in try foreground() } }
+        ParallelWork.run(background) { result = Result { () throws(StoreError) -> T in try foreground() } }
         return try result.get()
     }
 }

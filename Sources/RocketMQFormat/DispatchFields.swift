@@ -2,7 +2,7 @@
 // one pass over the properties bytes instead of one pass per key: the rebuild of a 1M-record
 // log does this once per record.
 
-public struct DispatchProperties {
+public struct DispatchFields {
     /// The consume queue tagsCode (FORMAT.md §7.1), as `MessageRecordView.tagsCode`.
     public var tagsCode: Int64
     /// UNIQ_KEY and KEYS (last occurrence), nil when absent; views into the record.
