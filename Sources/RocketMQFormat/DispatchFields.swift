@@ -36,17 +36,3 @@ public struct DispatchFields {
         self.keys = keys
     }
 }
-
-extension MessageRecordView {
-    /// §7.1 from the TAGS and DELAY values: the Java hash of TAGS, or the delivery time for
-    /// SCHEDULE_TOPIC_XXXX with a positive DELAY.
-    func tagsCode(tags: UnsafeRawBufferPointer?, delay: UnsafeRawBufferPointer?, delayLevels: DelayLevelTable) -> Int64 {
-        var code: Int64 = 0
-        if let tags, tags.count > 0 { code = Int64(JavaString.hashCode(utf8: tags)) }
-        if let delay, isScheduleTopic, let parsed = JavaString.parseInt(String(decoding: delay, as: UTF8.self)) {
-            let level = min(parsed, delayLevels.maxLevel)
-            if level > 0 { code = delayLevels.deliverTimestamp(level: level, storeTimestamp: storeTimestamp) }
-        }
-        return code
-    }
-}

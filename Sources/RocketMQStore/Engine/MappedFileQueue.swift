@@ -200,6 +200,12 @@ public final class MappedFileQueue: @unchecked Sendable {
         return doomed.map(\.fileName)
     }
 
+    /// Deletes the pre-created next file, as 4.9.8's `AllocateMappedFileService.shutdown` does
+    /// at a clean shutdown (after a crash it stays, and recovery keeps or deletes it).
+    public func discardSpare() {
+        spare.withLock { $0?.destroy(); $0 = nil }
+    }
+
     /// Unmaps every file (the files stay on disk).
     public func shutdown() {
         let list = files.withLock { list -> [MappedFile] in defer { list = [] }; return list }

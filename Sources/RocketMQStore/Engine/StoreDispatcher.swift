@@ -104,7 +104,7 @@ public final class StoreDispatcher: @unchecked Sendable {
 
     /// Flushes every consume queue (leastPages 0 = everything) and, with `index`, the index.
     public func flush(leastPages: Int = 0, index flushIndex: Bool = false) {
-        for queue in consumeQueues { queue.flush(leastPages: leastPages) }
+        for queue in consumeQueues { while !queue.flush(leastPages: leastPages) {} }
         if flushIndex { index?.flush() }
     }
 
