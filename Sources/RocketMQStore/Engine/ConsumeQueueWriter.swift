@@ -19,7 +19,8 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     /// First valid logical byte (in memory only, §11.6).
     public private(set) var minLogicOffset: Int64 = 0
     /// The file units go to, kept by the (single) writing thread so a put does not take the
-    /// file list's lock; dropped whenever the list changes (load, recover, truncate, delete).
+    /// file list's lock; dropped when the last file can change (load, recover, truncate,
+    /// shutdown: none of them runs while units are put).
     private var writing: MappedFile?
 
     /// `storeRoot` is the store directory; the queue lives in `consumequeue/<topic>/<queueId>`.
@@ -213,7 +214,7 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     /// below the commitlog's min offset are deleted; then correctMinOffset.
     @discardableResult
     public func deleteExpiredFiles(commitLogMinOffset: Int64) -> Int {
-        writing = nil
+        // Never the last file, so `writing` stays valid (this may run beside the writer).
         let files = queue.mappedFiles
         var doomed: [MappedFile] = []
         for file in files.dropLast() {
