@@ -28,9 +28,19 @@ public struct IndexKey: Sendable, Hashable {
 
     /// Hash of `topic#key` from UTF-8 bytes, without building a String (for the dispatcher).
     public static func hash(topic: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer) -> Int32 {
-        withUnsafeBytes(of: UInt8(ascii: "#")) { separator in
-            normalizedHash(JavaString.hashCode(concatenating: [topic, separator, key]))
-        }
+        hash(topicPrefix: topicPrefixHash(topic), key: key)
+    }
+
+    /// The Java hash of `topic + "#"`, computed once per record and continued per key.
+    @inlinable
+    public static func topicPrefixHash(_ topic: UnsafeRawBufferPointer) -> Int32 {
+        JavaString.hashCode(utf8: topic) &* 31 &+ Int32(UInt8(ascii: "#"))
+    }
+
+    /// Hash of `topic#key` from `topicPrefixHash(topic)` and the key's UTF-8 bytes.
+    @inlinable
+    public static func hash(topicPrefix: Int32, key: UnsafeRawBufferPointer) -> Int32 {
+        normalizedHash(JavaString.hashCode(continuing: topicPrefix, utf8: key))
     }
 
     /// `indexKeyHashMethod`: Math.abs, then Int32.min (still negative) becomes 0.

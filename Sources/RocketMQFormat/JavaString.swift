@@ -16,6 +16,23 @@ public enum JavaString {
         return h
     }
 
+    /// Continues a `String.hashCode()` over more UTF-8 bytes: `hashCode(continuing: hashCode(a),
+    /// utf8: b)` is the hash of the concatenation `a + b` (parts decoded separately, as
+    /// `hashCode(concatenating:)`). Lets the dispatcher hash `topic#key` without building it.
+    @inlinable
+    public static func hashCode(continuing start: Int32, utf8 bytes: UnsafeRawBufferPointer) -> Int32 {
+        var h = start
+        for byte in bytes {
+            if byte >= 0x80 {
+                h = start
+                for unit in String(decoding: bytes, as: UTF8.self).utf16 { h = h &* 31 &+ Int32(unit) }
+                return h
+            }
+            h = h &* 31 &+ Int32(byte)
+        }
+        return h
+    }
+
     /// `String.hashCode()` of a Swift string (over its UTF-16 view).
     @inlinable
     public static func hashCode(_ string: String) -> Int32 {

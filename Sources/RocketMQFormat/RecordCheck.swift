@@ -70,11 +70,19 @@ public struct RecordCheckOptions: Sendable, Hashable {
     /// Accept V2 records (5.x). A 4.9.8 broker treats them as an illegal magic.
     public var acceptVersion2: Bool
     public var delayLevels: DelayLevelTable
+    /// At the end of data (a zero header), check that the rest of the file is zero too
+    /// (`EndOfData.restIsZero`). Walks that only dispatch turn it off: on a preallocated
+    /// 1 GiB file the check reads every page of the tail, and for a sparse file the kernel
+    /// zero-fills each of them. Off, a zero header ends the data as `.zeroFilled` with
+    /// `restIsZero` false (not checked).
+    public var checksZeroTail: Bool
 
-    public init(checkCRC: Bool = true, acceptVersion2: Bool = true, delayLevels: DelayLevelTable = .default) {
+    public init(checkCRC: Bool = true, acceptVersion2: Bool = true, delayLevels: DelayLevelTable = .default,
+                checksZeroTail: Bool = true) {
         self.checkCRC = checkCRC
         self.acceptVersion2 = acceptVersion2
         self.delayLevels = delayLevels
+        self.checksZeroTail = checksZeroTail
     }
 
     public static let recovery = RecordCheckOptions()

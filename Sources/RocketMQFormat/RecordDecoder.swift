@@ -36,6 +36,9 @@ public enum RecordDecoder {
             return .blank(BlankMarker(position: position, totalSize: totalSize, bytesToFileEnd: remaining))
         }
         guard let version = MessageVersion(magic: magic), version == .v1 || options.acceptVersion2 else {
+            guard options.checksZeroTail || totalSize != 0 || magic != 0 else {
+                return .end(EndOfData(position: position, reason: .zeroFilled, totalSizeField: 0, restIsZero: false))
+            }
             let restIsZero = totalSize == 0 && magic == 0 && file.isAllZero(from: position)
             return .end(EndOfData(position: position, reason: restIsZero ? .zeroFilled : .illegalMagic(magic),
                                   totalSizeField: totalSize, restIsZero: restIsZero))

@@ -218,3 +218,85 @@ extension UInt32 {
     @inline(__always)
     fileprivate func rotateRight(_ n: UInt32) -> UInt32 { (self &>> n) | (self &<< (32 &- n)) }
 }
+
+extension SHA256 {
+    /// Incremental SHA-256 (for digests of file ranges fed piece by piece, and of bytes as
+    /// they are written). libcrypto's SHA256_Init/Update/Final when present, else the portable
+    /// compression function with a one-block buffer.
+    public struct Hasher {
+        private var context: UnsafeMutableRawPointer?  // libcrypto SHA256_CTX (freed by finalize)
+        private var state = State()
+        private var buffer = [UInt8](repeating: 0, count: 64)
+        private var buffered = 0
+        private var total: UInt64 = 0
+
+        public init(using implementation: Implementation = SHA256.implementation) {
+            if implementation == .libcrypto, let libcrypto, let (initialize, _, _) = libcrypto.lowLevel {
+                let context = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
+                if initialize(context) == 1 { self.context = context } else { context.deallocate() }
+            }
+        }
+
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count > 0, let base = bytes.baseAddress else { return }
+            if let context, let (_, update, _) = libcrypto?.lowLevel {
+                _ = update(context, base, bytes.count)
+                return
+            }
+            total &+= UInt64(bytes.count)
+            var offset = 0
+            roundConstants.withUnsafeBufferPointer { k in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                    if buffered > 0 {
+                        let take = Swift.min(64 - buffered, bytes.count)
+                        buffer.withUnsafeMutableBytes { (b: UnsafeMutableRawBufferPointer) in
+                            (b.baseAddress! + buffered).copyMemory(from: base, byteCount: take)
+                        }
+                        buffered += take
+                        offset = take
+                        if buffered == 64 {
+                            buffer.withUnsafeBytes { b in
+                                state.compress(b.baseAddress!, blockCount: 1, constants: k.baseAddress!, schedule: w.baseAddress!)
+                            }
+                            buffered = 0
+                        }
+                    }
+                    let blocks = (bytes.count - offset) / 64
+                    if blocks > 0 {
+                        state.compress(base + offset, blockCount: blocks, constants: k.baseAddress!, schedule: w.baseAddress!)
+                        offset += blocks * 64
+                    }
+                }
+            }
+            let rest = bytes.count - offset
+            if rest > 0 {
+                buffer.withUnsafeMutableBytes { b in (b.baseAddress! + buffered).copyMemory(from: base + offset, byteCount: rest) }
+                buffered += rest
+            }
+        }
+
+        public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+        /// The digest as 64 lowercase hex characters; the hasher must not be used afterwards.
+        public mutating func finalizeHex() -> String {
+            var digest = [UInt8](repeating: 0, count: digestByteCount)
+            if let context, let (_, _, final) = libcrypto?.lowLevel {
+                _ = final(&digest, context)
+                context.deallocate()
+                self.context = nil
+            } else {
+                // Padding: 0x80, zeros, then the bit length, through the same update path.
+                let bitLength = total &<< 3
+                var pad = [UInt8](repeating: 0, count: (buffered < 56 ? 56 : 120) - buffered)
+                pad[0] = 0x80
+                update(pad)
+                update(withUnsafeBytes(of: bitLength.bigEndian) { Array($0) })
+                let s = state
+                for (i, word) in [s.h0, s.h1, s.h2, s.h3, s.h4, s.h5, s.h6, s.h7].enumerated() {
+                    for j in 0..<4 { digest[i * 4 + j] = UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32(j))) }
+                }
+            }
+            return String(decoding: digest.flatMap { [hexDigit($0 >> 4), hexDigit($0 & 0x0F)] }, as: UTF8.self)
+        }
+    }
+}

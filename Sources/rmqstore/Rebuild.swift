@@ -42,7 +42,10 @@ extension Rmqstore {
                     sink.writeLine(text)
                 }
             }
-            let plan = try withStoreErrors { try rebuilder.plan() }
+            // With --apply the plan comes from the same walk that rebuilds (one pass over the log).
+            let salvage = mutation.salvageDir ?? StoreWriter.defaultSalvageDirectory(forStoreAt: layout.root)
+            let result = mutation.apply ? try withStoreErrors { try rebuilder.apply(salvageDirectory: salvage) } : nil
+            let plan = try result?.plan ?? withStoreErrors { try rebuilder.plan() }
             for queue in plan.queues {
                 emit("queue", [("topic", .string(queue.topic)), ("queueId", .integer(Int64(queue.queueId))),
                                ("unitsFromLog", .integer(queue.unitsFromLog)), ("maxOffsetNow", queue.maxOffsetNow.map { .integer($0) } ?? .null)],
@@ -57,8 +60,7 @@ extension Rmqstore {
                 if !plan.queuesMatchLog { throw ExitCode(1) }
                 return
             }
-            let salvage = mutation.salvageDir ?? StoreWriter.defaultSalvageDirectory(forStoreAt: layout.root)
-            let result = try withStoreErrors { try rebuilder.apply(salvageDirectory: salvage, plan: plan) }
+            guard let result else { return }
             emit("summary", [("applied", .bool(true)), ("records", .integer(Int64(plan.records))),
                              ("indexFiles", .integer(Int64(result.indexFiles))), ("journal", .string(salvage + "/journal.json")),
                              ("seconds", .double(result.seconds))],

@@ -121,7 +121,7 @@ enum RepairCLI {
             if FileManager.default.fileExists(atPath: journalPath) {
                 let journal = try RepairJournal.load(journalPath)
                 for entry in journal.entries where entry.action != .exchangeDirectory {
-                    let current = now[entry.path].map { SHA256.hexDigest(Array($0)) }
+                    let current = try ContentDigest.current(entry, root: store, version: journal.version)
                     switch entry.state {
                     case .pending: #expect(current == entry.sha256Before, "step \(step): \(entry.path) changed before its journal entry")
                     case .done: #expect(current == entry.sha256After, "step \(step): \(entry.path) does not match its journal entry")

@@ -100,4 +100,25 @@ struct SeededBytes {
                     == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         }
     }
+
+    @Test func incrementalMatchesOneShot() {
+        var random = SeededBytes(seed: 0x77AA_0301)
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 4096 + 17, 100_003] {
+            let bytes = random.bytes(length)
+            let expected = SHA256.hexDigest(bytes, using: .portable)
+            for implementation in SHA256.Implementation.allCases {
+                // Feed in uneven pieces (1, 2, 3, ... bytes) so every buffering path is taken.
+                var hasher = SHA256.Hasher(using: implementation)
+                var offset = 0
+                var piece = 1
+                while offset < length {
+                    let end = min(length, offset + piece)
+                    bytes[offset..<end].withUnsafeBytes { hasher.update($0) }
+                    offset = end
+                    piece = piece % 97 + 1
+                }
+                #expect(hasher.finalizeHex() == expected, "length \(length), \(implementation)")
+            }
+        }
+    }
 }

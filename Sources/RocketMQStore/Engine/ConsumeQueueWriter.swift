@@ -18,6 +18,10 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     public private(set) var maxPhysicOffset: Int64 = -1
     /// First valid logical byte (in memory only, §11.6).
     public private(set) var minLogicOffset: Int64 = 0
+    /// The file units go to, kept by the (single) writing thread so a put does not take the
+    /// file list's lock; dropped when the last file can change (load, recover, truncate,
+    /// shutdown: none of them runs while units are put).
+    private var writing: MappedFile?
 
     /// `storeRoot` is the store directory; the queue lives in `consumequeue/<topic>/<queueId>`.
     public init(storeRoot: String, topic: String, queueId: Int32, mappedFileSizeConsumeQueue: Int) {
@@ -32,11 +36,15 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     public var mappedFileSize: Int { queue.mappedFileSize }
 
     /// Maps the existing files (positions at file size until `recover`).
-    public func load() throws(StoreError) { try queue.load() }
+    public func load() throws(StoreError) {
+        writing = nil
+        try queue.load()
+    }
 
     /// `ConsumeQueue.recover` (§11.4): scan from the third-to-last file while units are valid
     /// (offset ≥ 0 and size > 0), then truncate the file queue there.
     public func recover() {
+        writing = nil
         let files = queue.mappedFiles
         guard !files.isEmpty else { return }
         var index = max(0, files.count - 3)
@@ -83,7 +91,14 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     ) throws(StoreError) -> Bool {
         if offset + Int64(size) <= maxPhysicOffset { return true }  // built repeatedly
         let expectLogicOffset = cqOffset * Int64(Self.unitSize)
-        guard let file = try queue.lastMappedFile(startOffset: expectLogicOffset) else { return false }
+        let file: MappedFile
+        if let current = writing, !current.isFull {
+            file = current
+        } else {
+            guard let last = try queue.lastMappedFile(startOffset: expectLogicOffset) else { return false }
+            writing = last
+            file = last
+        }
         if file.isFirstCreateInQueue && cqOffset != 0 && file.wrotePosition == 0 {
             minLogicOffset = expectLogicOffset
             queue.flushedWhere = expectLogicOffset
@@ -127,6 +142,7 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
 
     /// `truncateDirtyLogicFiles(phyOffset)` (§11.5).
     public func truncateDirtyLogicFiles(_ phyOffset: Int64) {
+        writing = nil
         maxPhysicOffset = phyOffset
         while let file = queue.lastMappedFile {
             file.setPositions(0)
@@ -198,6 +214,7 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     /// below the commitlog's min offset are deleted; then correctMinOffset.
     @discardableResult
     public func deleteExpiredFiles(commitLogMinOffset: Int64) -> Int {
+        // Never the last file, so `writing` stays valid (this may run beside the writer).
         let files = queue.mappedFiles
         var doomed: [MappedFile] = []
         for file in files.dropLast() {
@@ -211,5 +228,8 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
         return doomed.count
     }
 
-    public func shutdown() { queue.shutdown() }
+    public func shutdown() {
+        writing = nil
+        queue.shutdown()
+    }
 }

@@ -15,6 +15,8 @@ public final class IndexFile: @unchecked Sendable {
     ) throws(StoreError) {
         self.layout = layout
         mappedFile = try MappedFile(path: path, fileFromOffset: 0, fileSize: layout.fileSize, create: create)
+        // The size was checked when the file was mapped, so this cannot fail.
+        writer = try! IndexFileWriter(bytes: mappedFile.bytes, layout: layout)
         if create {
             writer.initializeNewFile(previousEndPhyOffset: previousEndPhyOffset,
                                      previousEndTimestamp: previousEndTimestamp)
@@ -23,10 +25,8 @@ public final class IndexFile: @unchecked Sendable {
 
     public var fileName: String { mappedFile.fileName }
 
-    var writer: IndexFileWriter {
-        // The size was checked when the file was mapped, so this cannot fail.
-        try! IndexFileWriter(bytes: mappedFile.bytes, layout: layout)
-    }
+    /// Built once: `putKey` runs for every key of every record.
+    let writer: IndexFileWriter
 
     public var view: IndexFileView { try! IndexFileView(bytes: mappedFile.readableBytes, layout: layout) }
     public var header: IndexHeader { writer.header }

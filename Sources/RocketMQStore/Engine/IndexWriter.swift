@@ -31,6 +31,16 @@ public final class IndexWriter: @unchecked Sendable {
 
     public var files: [IndexFile] { fileList.withLock { $0 } }
 
+    /// The file being written, kept by the (single) building thread so that a put does not
+    /// take the list lock; reset by load and shutdown.
+    nonisolated(unsafe) private var building: IndexFile?
+
+    private func writableFile() throws(StoreError) -> IndexFile? {
+        if let building, !building.isWriteFull { return building }
+        building = try lastWritableFile()
+        return building
+    }
+
     /// `IndexService.load(lastExitOK)` (§11.7): maps every file; after an abnormal exit, files
     /// whose endTimestamp > `indexMsgTimestamp` (the checkpoint's) are deleted.
     public func load(lastExitOK: Bool, indexMsgTimestamp: Int64) throws(StoreError) {
@@ -50,12 +60,13 @@ public final class IndexWriter: @unchecked Sendable {
             loaded.append(file)
         }
         fileList.withLock { $0 = loaded }
+        building = nil
     }
 
     /// `buildIndex(request)` (§8.4): UNIQ_KEY then each KEYS token, as `topic#key`; skipped
     /// for ROLLBACK records and for offsets below the current file's endPhyOffset.
     public func buildIndex(_ request: DispatchRequest) throws(StoreError) {
-        guard var file = try lastWritableFile() else { return }
+        guard var file = try writableFile() else { return }
         if request.commitLogOffset < file.endPhyOffset { return }
         guard request.isIndexed else { return }
         if let uniqKey = request.uniqKey {
@@ -71,24 +82,44 @@ public final class IndexWriter: @unchecked Sendable {
     /// Builds the index for a record viewed in place, hashing the keys from the record's bytes
     /// (no String per key). Same rules as `buildIndex(_:)`.
     public func buildIndex(_ view: MessageRecordView) throws(StoreError) {
-        guard var file = try lastWritableFile() else { return }
-        if view.physicalOffset < file.endPhyOffset { return }
+        try buildIndex(view, uniqKey: view.propertyBytes("UNIQ_KEY"), keys: view.propertyBytes("KEYS"))
+    }
+
+    /// `buildIndex` with UNIQ_KEY and KEYS already found (`DispatchFields`): `topic#key`
+    /// hashed incrementally from the topic's hash, each KEYS token in place.
+    public func buildIndex(
+        _ view: MessageRecordView, uniqKey: UnsafeRawBufferPointer?, keys: UnsafeRawBufferPointer?
+    ) throws(StoreError) {
+        // Java fetches (and in an empty index creates) the last file before anything else.
+        guard var file = try writableFile() else { return }
+        let offset = view.physicalOffset
+        if offset < file.endPhyOffset { return }
         guard view.transactionType != .rollback, view.propertiesLength > 0 else { return }
-        let topic = view.topicBytes
-        let request = (offset: view.physicalOffset, timestamp: view.storeTimestamp)
-        if let uniq = view.propertyBytes("UNIQ_KEY") {
-            file = try putKey(file, IndexKey.hash(topic: topic, key: uniq), request.offset, request.timestamp)
+        let timestamp = view.storeTimestamp
+        let prefix = IndexKey.topicPrefixHash(view.topicBytes)
+        if let uniqKey {
+            file = try putKey(file, IndexKey.hash(topicPrefix: prefix, key: uniqKey), offset, timestamp)
         }
-        if let keys = view.propertyBytes("KEYS"), keys.count > 0 {
+        if let keys, keys.count > 0 {
             var start = 0
             for i in 0...keys.count where i == keys.count || keys[i] == 0x20 {
                 if i > start {
                     let key = UnsafeRawBufferPointer(rebasing: keys[start..<i])
-                    file = try putKey(file, IndexKey.hash(topic: topic, key: key), request.offset, request.timestamp)
+                    file = try putKey(file, IndexKey.hash(topicPrefix: prefix, key: key), offset, timestamp)
                 }
                 start = i + 1
             }
         }
+    }
+
+    /// `buildIndex` for a record whose key hashes (`IndexKey.hash`, UNIQ_KEY first, then each
+    /// KEYS token) were computed elsewhere, e.g. by the thread walking the log. `indexable`:
+    /// not a ROLLBACK record and it has properties.
+    public func buildIndex(offset: Int64, timestamp: Int64, indexable: Bool, keyHashes: UnsafeBufferPointer<Int64>) throws(StoreError) {
+        guard var file = try writableFile() else { return }
+        if offset < file.endPhyOffset { return }
+        guard indexable else { return }
+        for hash in keyHashes { file = try putKey(file, Int32(truncatingIfNeeded: hash), offset, timestamp) }
     }
 
     private func putKey(_ file: IndexFile, _ hash: Int32, _ request: DispatchRequest) throws(StoreError) -> IndexFile {
@@ -100,7 +131,7 @@ public final class IndexWriter: @unchecked Sendable {
         var attempts = 0
         while !current.putKey(keyHash: hash, phyOffset: offset, storeTimestamp: timestamp) {
             attempts += 1
-            guard attempts < 3, let next = try lastWritableFile() else {
+            guard attempts < 3, let next = try writableFile() else {
                 throw StoreError(.io, path: directory, "cannot add an index entry for offset \(offset)")
             }
             current = next
@@ -160,6 +191,7 @@ public final class IndexWriter: @unchecked Sendable {
 
     public func shutdown() {
         let list = fileList.withLock { list -> [IndexFile] in defer { list = [] }; return list }
+        building = nil
         for file in list { file.unmap() }
     }
 

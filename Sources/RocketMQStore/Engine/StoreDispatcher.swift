@@ -14,6 +14,8 @@ public final class StoreDispatcher: @unchecked Sendable {
     public let index: IndexWriter?
     private let queues = Mutex<[String: [Int32: ConsumeQueueWriter]]>([:])
     private let logicsTimestamp = Atomic<Int64>(0)
+    /// Only the dispatching thread uses it (dispatch is single-threaded, like the reput service).
+    nonisolated(unsafe) private var lookup = ConsumeQueueLookup()
 
     public init(
         storeRoot: String, mappedFileSizeConsumeQueue: Int, indexLayout: IndexFileLayout?,
@@ -66,15 +68,29 @@ public final class StoreDispatcher: @unchecked Sendable {
     /// Dispatches one record that passed the store's check: a consume queue unit for NOT and
     /// COMMIT records (§7.2), index entries for all but ROLLBACK (§8.4).
     public func dispatch(_ view: MessageRecordView) throws(StoreError) {
-        let type = view.transactionType
-        if type.isDispatchedToConsumeQueue {
-            let queue = consumeQueue(topic: view.topic, queueId: view.queueId)!
+        // One pass over the properties for tagsCode, UNIQ_KEY and KEYS; the queue found by
+        // the topic's bytes (no String per record).
+        try dispatch(view, properties: DispatchFields(view, delayLevels: delayLevels))
+    }
+
+    /// `dispatch` with the properties already found (a caller that also needs the keys).
+    public func dispatch(_ view: MessageRecordView, properties: DispatchFields) throws(StoreError) {
+        if view.transactionType.isDispatchedToConsumeQueue {
+            let queue = try cachedQueue(view)
             let written = try queue.putMessagePositionInfo(
-                offset: view.physicalOffset, size: view.totalSize, tagsCode: view.tagsCode(delayLevels: delayLevels),
+                offset: view.physicalOffset, size: view.totalSize, tagsCode: properties.tagsCode,
                 cqOffset: view.queueOffset)
             if written { logicsMsgTimestamp = view.storeTimestamp }
         }
-        try index?.buildIndex(view)
+        try index?.buildIndex(view, uniqKey: properties.uniqKey, keys: properties.keys)
+    }
+
+    /// The record's queue through the dispatching thread's lookup (topic bytes + queue id).
+    private func cachedQueue(_ view: MessageRecordView) throws(StoreError) -> ConsumeQueueWriter {
+        if let queue = lookup.find(topic: view.topicBytes, queueId: view.queueId) { return queue }
+        let queue = consumeQueue(topic: view.topic, queueId: view.queueId)!
+        lookup.insert(queue, topic: view.topicBytes, queueId: view.queueId)
+        return queue
     }
 
     /// Dispatches a request built elsewhere (same rules as `dispatch(_: MessageRecordView)`).

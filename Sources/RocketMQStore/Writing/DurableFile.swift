@@ -97,14 +97,43 @@ public enum DurableFile {
 
     /// A copy of `source`'s first `length` bytes, extended with zeros (a hole, as a freshly
     /// created RocketMQ file) to `size`, written at `destination` and fsynced.
-    public static func writePrefixCopy(of source: String, length: Int64, size: Int64, to destination: String) throws(StoreError) {
+    /// `sync` false: scratch copies that are read back, never renamed into a store.
+    public static func writePrefixCopy(of source: String, length: Int64, size: Int64, to destination: String,
+                                       sync syncing: Bool = true) throws(StoreError) {
         let input = try open(source, O_RDONLY)
         defer { close(input) }
         let output = try open(destination, O_WRONLY | O_CREAT | O_TRUNC)
         defer { close(output) }
         try copyRange(input, from: 0, to: output, at: 0, count: length, path: source)
         guard ftruncate(output, off_t(size)) == 0 else { throw fail(destination, "cannot set length \(size)") }
-        try sync(output, path: destination)
+        if syncing { try sync(output, path: destination) }
+    }
+
+    /// Zeroes `range` of the file in place, sets its length to `size` and fsyncs it. The
+    /// caller has saved `range` first (StoreWriter's resize; see the atomicity note there).
+    public static func resizeInPlace(_ path: String, zeroing range: Range<Int64>, size: Int64) throws(StoreError) {
+        let fd = try open(path, O_RDWR)
+        defer { close(fd) }
+        if !range.isEmpty {
+            let zeros = [UInt8](repeating: 0, count: 1 << 16)
+            var position = range.lowerBound
+            while position < range.upperBound {
+                let n = Int(min(Int64(zeros.count), range.upperBound - position))
+                var failure: StoreError?
+                zeros.withUnsafeBytes { raw in
+                    do throws(StoreError) { try write(fd, UnsafeRawBufferPointer(rebasing: raw[0..<n]), at: position, path: path) }
+                    catch { failure = error }
+                }
+                if let failure { throw failure }
+                position += Int64(n)
+            }
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw fail(path, "cannot stat") }
+        if Int64(st.st_size) != size {
+            guard ftruncate(fd, off_t(size)) == 0 else { throw fail(path, "cannot set length \(size)") }
+        }
+        try sync(fd, path: path)
     }
 
     /// Copies `count` bytes from a read-only map of the input (no intermediate buffer).
@@ -122,6 +151,22 @@ public enum DurableFile {
         defer { munmap(base, length) }
         _ = madvise(base, length, MADV_SEQUENTIAL)
         try write(output, UnsafeRawBufferPointer(start: base + lead, count: Int(count)), at: outputOffset, path: path)
+    }
+
+    /// Copies a file's data extents (holes stay holes, as in a preallocated store file) to a
+    /// new file of the same length at `destination`, fsynced unless `sync` is false (the
+    /// caller forces it later, e.g. with msync after changing it).
+    public static func copySparse(_ source: String, to destination: String, sync syncing: Bool = true) throws(StoreError) {
+        guard let entry = try FileSystem.status(source) else { throw StoreError(.io, path: source, "no such file") }
+        let input = try open(source, O_RDONLY)
+        defer { close(input) }
+        let output = try open(destination, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(output) }
+        guard ftruncate(output, off_t(entry.size)) == 0 else { throw fail(destination, "cannot set length \(entry.size)") }
+        for extent in ContentDigest.dataExtents(input, from: 0, to: entry.size) {
+            try copyRange(input, from: extent.lowerBound, to: output, at: extent.lowerBound, count: Int64(extent.count), path: source)
+        }
+        if syncing { try sync(output, path: destination) }
     }
 
     /// Copies a whole file to `destination` and fsyncs it.

@@ -31,13 +31,15 @@ public enum JournalUndo {
         let lock = try HeldStoreLock(storeAt: root)
         defer { lock.release() }
         var steps: [Step] = []
+        let version = journal.version
         for entry in journal.entries.reversed() where entry.state != .pending {
             let path = root + "/" + entry.path
             let saved = entry.salvage.map { salvage + "/" + $0 }
+            func current() throws(StoreError) -> String? { try ContentDigest.current(entry, root: root, version: version) }
             switch entry.action {
             case .replace:
                 if let saved {
-                    if try current(path) != entry.sha256Before {
+                    if try current() != entry.sha256Before {
                         try DurableFile.replaceAtomically(path, with: FileSystem.readFile(saved))
                         steps.append(Step(path: entry.path, action: "restored"))
                     }
@@ -45,8 +47,29 @@ public enum JournalUndo {
                     try DurableFile.remove(path)
                     steps.append(Step(path: entry.path, action: "removed (did not exist before)"))
                 }
+            case .resize where version >= 2:
+                // The range only: [0, rangeStart) was never written. Restoring in place is
+                // safe to repeat: a kill here leaves the journal as it was, and undo again.
+                if try current() != entry.sha256Before {
+                    let keep = entry.rangeStart
+                    let size = entry.sizeBefore ?? keep
+                    let fd = try DurableFile.open(path, O_RDWR)
+                    defer { close(fd) }
+                    // Cut to keep, then back to the old length: the range reads as zeros.
+                    guard ftruncate(fd, off_t(min(keep, size))) == 0, ftruncate(fd, off_t(size)) == 0 else {
+                        throw StoreError(.io, path: path, "cannot set length \(size)")
+                    }
+                    if let saved {
+                        let input = try DurableFile.open(saved, O_RDONLY)
+                        defer { close(input) }
+                        let count = try FileSystem.status(saved)?.size ?? 0
+                        try DurableFile.copyRange(input, from: 0, to: fd, at: keep, count: count, path: saved)
+                    }
+                    try DurableFile.sync(fd, path: path)
+                    steps.append(Step(path: entry.path, action: "restored"))
+                }
             case .resize:
-                if try current(path) != entry.sha256Before {
+                if try current() != entry.sha256Before {
                     let aside = path + ".rmqstore-undo"
                     let keep = min(entry.rangeStart, entry.sizeBefore ?? 0)
                     try DurableFile.writePrefixCopy(of: path, length: keep, size: entry.sizeBefore ?? keep, to: aside)
@@ -80,7 +103,7 @@ public enum JournalUndo {
                 let stagingParent = DurableFile.parent(of: staging)
                 let createdParent = !FileSystem.exists(stagingParent)
                 try DurableFile.makeDirectories(stagingParent)
-                let pathDigest = FileSystem.exists(path) ? try DurableFile.treeDigest(path) : nil
+                let pathDigest = try current()
                 let pathIsOld = pathDigest != nil && pathDigest == entry.sha256Before
                 if !pathIsOld {
                     if let saved, FileSystem.exists(saved) {
@@ -101,9 +124,7 @@ public enum JournalUndo {
                 if createdParent { try? DurableFile.removeDirectory(stagingParent) }
             }
             // Every restored file must be the original again.
-            let restored = entry.action == .exchangeDirectory
-                ? (FileSystem.exists(path) ? try DurableFile.treeDigest(path) : nil)
-                : try current(path)
+            let restored = try current()
             guard restored == entry.sha256Before else {
                 throw StoreError(.badData, path: entry.path,
                                  "after undo the SHA-256 is \(restored ?? "absent"), expected \(entry.sha256Before ?? "absent"): salvage copy incomplete?")
@@ -117,10 +138,6 @@ public enum JournalUndo {
         journal.state = .undone
         try journal.save()
         return steps
-    }
-
-    private static func current(_ path: String) throws(StoreError) -> String? {
-        FileSystem.exists(path) ? try DurableFile.sha256(path) : nil
     }
 
     /// rm -r of a directory this tool created (staging).

@@ -37,23 +37,32 @@ public struct RepairJournal: Sendable, Hashable {
         public var rangeEnd: Int64
         public var sizeBefore: Int64?
         public var sizeAfter: Int64?
-        /// SHA-256 (hex) of the file (tree digest for a directory) before and after.
+        /// Digest of the file before and after (`ContentDigest`; for a resize, of the range
+        /// [rangeStart, size) only; a tree digest for a directory).
         public var sha256Before: String?
         public var sha256After: String?
-        /// Salvage-relative path of the saved bytes.
+        /// Salvage-relative path of the saved bytes. For a resize: [rangeStart, end) where `end`
+        /// is sha256Before's (the rest of the range was zeros).
         public var salvage: String?
         /// For exchangeDirectory: the store-relative staging directory.
         public var staging: String?
         public var state: EntryState
     }
 
+    /// 1: whole-file SHA-256 everywhere. 2: `ContentDigest` (zero tails as `hex:end:size`),
+    /// and a resize's digests cover only the changed range [rangeStart, size).
+    public var version: Int
     public var command: String
     public var store: String
     public var salvageDirectory: String
     public var state: State
     public var entries: [Entry]
 
-    public init(command: String, store: String, salvageDirectory: String, state: State = .planned, entries: [Entry] = []) {
+    public static let currentVersion = 2
+
+    public init(command: String, store: String, salvageDirectory: String, state: State = .planned, entries: [Entry] = [],
+                version: Int = RepairJournal.currentVersion) {
+        self.version = version
         self.command = command
         self.store = store
         self.salvageDirectory = salvageDirectory
@@ -66,7 +75,7 @@ public struct RepairJournal: Sendable, Hashable {
         func opt(_ value: Int64?) -> JSONValue { value.map { .integer($0) } ?? .null }
         return .object([
             JSONMember(key: "tool", value: .string("rmqstore")),
-            JSONMember(key: "journalVersion", value: .integer(1)),
+            JSONMember(key: "journalVersion", value: .integer(Int64(version))),
             JSONMember(key: "command", value: .string(command)),
             JSONMember(key: "store", value: .string(store)),
             JSONMember(key: "salvageDirectory", value: .string(salvageDirectory)),
@@ -98,7 +107,8 @@ public struct RepairJournal: Sendable, Hashable {
               let store = value["store"]?.stringValue, let salvage = value["salvageDirectory"]?.stringValue,
               let state = value["state"]?.stringValue.flatMap(State.init(rawValue:)),
               let entries = value["entries"]?.elements else { throw bad("missing tool/command/store/salvageDirectory/state/entries") }
-        self.init(command: command, store: store, salvageDirectory: salvage, state: state)
+        self.init(command: command, store: store, salvageDirectory: salvage, state: state,
+                  version: Int(value["journalVersion"]?.int64Value ?? 1))
         for item in entries {
             guard let step = item["step"]?.int64Value, let action = item["action"]?.stringValue.flatMap(Action.init(rawValue:)),
                   let entryPath = item["path"]?.stringValue, let range = item["range"]?.elements, range.count == 2,

@@ -12,6 +12,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import RocketMQFormat
 
 public struct StoreWriter {
     public var root: String
@@ -75,11 +76,12 @@ public struct StoreWriter {
             journal.entries[i].state = .applying
             try journal.save()
             stepDone()
-            // 2. The change itself, atomically.
+            // 2. The change itself: atomic (write aside + rename, exchange, ftruncate), or for a
+            //    resize, in place over the range the salvage holds (see `perform`).
             try perform(change, entry: journal.entries[i])
             stepDone()
-            // 3. Record the result.
-            journal.entries[i].sha256After = try digest(change.path, directory: isDirectory(change))
+            // 3. Record the result; known from what was written, nothing is read back.
+            journal.entries[i].sha256After = afterDigest(change, entry: journal.entries[i])
             journal.entries[i].state = .done
             try journal.save()
             stepDone()
@@ -90,15 +92,15 @@ public struct StoreWriter {
         return journal
     }
 
-    private func isDirectory(_ change: StoreChange) -> Bool {
-        if case .exchangeDirectory = change.kind { return true }
-        return false
-    }
-
-    private func digest(_ relative: String, directory: Bool) throws(StoreError) -> String? {
-        let path = root + "/" + relative
-        guard FileSystem.exists(path) else { return nil }
-        return directory ? try DurableFile.treeDigest(path) : try DurableFile.sha256(path)
+    /// The digest of the file once `change` is done, from the bytes written (replace/create),
+    /// the zeros a resize leaves, or the staging tree hashed before the exchange.
+    private func afterDigest(_ change: StoreChange, entry: RepairJournal.Entry) -> String? {
+        switch change.kind {
+        case .replace(let contents), .create(let contents): ContentDigest.of(bytes: contents)
+        case .resize(let keep, let size): ContentDigest.format(SHA256.hexDigest([]), from: keep, end: min(keep, size), size: size)
+        case .remove: nil
+        case .exchangeDirectory: entry.sha256After
+        }
     }
 
     private func plannedEntry(_ change: StoreChange, step: Int) throws(StoreError) -> RepairJournal.Entry {
@@ -106,21 +108,27 @@ public struct StoreWriter {
         let size = try FileSystem.status(path)?.size
         var entry = RepairJournal.Entry(
             step: step, action: .replace, path: change.path, reason: change.reason, rangeStart: 0, rangeEnd: size ?? 0,
-            sizeBefore: size, sizeAfter: nil, sha256Before: try digest(change.path, directory: isDirectory(change)),
+            sizeBefore: size, sizeAfter: nil, sha256Before: nil,
             sha256After: nil, salvage: nil, staging: nil, state: .pending)
         switch change.kind {
         case .replace(let contents):
             entry.sizeAfter = Int64(contents.count)
             entry.salvage = size == nil ? nil : "store/" + change.path
+            entry.sha256Before = try ContentDigest.of(path)
         case .resize(let keep, let newSize):
             entry.action = .resize
             entry.rangeStart = keep
             entry.sizeAfter = newSize
-            if let size, keep < size { entry.salvage = "store/\(change.path).bytes-\(keep)-\(size)" }
+            // Only the changed range is hashed, and only its non-zero part is saved.
+            entry.sha256Before = try ContentDigest.of(path, from: keep)
+            if let size, keep < size, let end = Self.end(ofDigest: entry.sha256Before), end > keep {
+                entry.salvage = "store/\(change.path).bytes-\(keep)-\(end)"
+            }
         case .remove:
             entry.action = .remove
             entry.sizeAfter = nil
             entry.salvage = "store/" + change.path
+            entry.sha256Before = try ContentDigest.of(path)
         case .create(let contents):
             guard size == nil else { throw StoreError(.io, path: change.path, "exists already; refusing to overwrite it") }
             entry.action = .create
@@ -130,8 +138,24 @@ public struct StoreWriter {
             entry.staging = staging
             entry.rangeEnd = 0
             if size != nil { entry.salvage = "store/" + change.path }
+            // Each tree is hashed once: the old one here, the new one in staging before the
+            // exchange (renames move it unchanged), the two at the same time.
+            let stagingPath = root + "/" + staging
+            var before: Result<String?, StoreError> = .success(nil)
+            let after = try Self.concurrently({ () throws(StoreError) -> String in try ContentDigest.tree(stagingPath) }) {
+                before = Result { () throws(StoreError) -> String? in FileSystem.exists(path) ? try ContentDigest.tree(path) : nil }
+            }
+            entry.sha256Before = try before.get()
+            entry.sha256After = after
         }
         return entry
+    }
+
+    /// `end` of a `hex:end:size` digest; the size for a plain one.
+    static func end(ofDigest digest: String?) -> Int64? {
+        guard let digest else { return nil }
+        let parts = digest.split(separator: ":")
+        return parts.count == 3 ? Int64(parts[1]) : nil
     }
 
     private func saveOriginal(_ change: StoreChange, entry: RepairJournal.Entry) throws(StoreError) {
@@ -143,12 +167,12 @@ public struct StoreWriter {
         case .replace:
             try DurableFile.copyFile(source, to: destination)
         case .resize(let keep, _):
-            let size = entry.sizeBefore ?? 0
+            let end = Self.end(ofDigest: entry.sha256Before) ?? entry.sizeBefore ?? keep
             let input = try DurableFile.open(source, O_RDONLY)
             defer { close(input) }
             let output = try DurableFile.open(destination, O_WRONLY | O_CREAT | O_TRUNC)
             defer { close(output) }
-            try DurableFile.copyRange(input, from: keep, to: output, at: 0, count: size - keep, path: source)
+            try DurableFile.copyRange(input, from: keep, to: output, at: 0, count: end - keep, path: source)
             try DurableFile.sync(output, path: destination)
         case .remove, .create, .exchangeDirectory:
             return  // moved (not copied) while performing the change
@@ -164,10 +188,17 @@ public struct StoreWriter {
             try DurableFile.makeDirectories(parent)
             try DurableFile.replaceAtomically(path, with: contents)
         case .resize(let keep, let size):
-            let aside = path + ".rmqstore-new"
-            try DurableFile.writePrefixCopy(of: path, length: min(keep, entry.sizeBefore ?? keep), size: size, to: aside)
-            try DurableFile.rename(aside, path)
-            try DurableFile.syncDirectory(parent)
+            // In place, not a 1 GiB copy aside. Why a kill cannot leave a mix that undo cannot
+            // mend: bytes [0, keep), the valid data, are never written, in the old file, the
+            // new one or any state between. Only [keep, end) is written (zeros) and the length
+            // set; before that, the salvage holds [keep, end) (fsynced) and the journal says
+            // "applying" with the range's digest. So after a kill the range is old, new (all
+            // zeros) or partly zeroed, and undo, seeing a digest that is not sha256Before,
+            // writes the saved bytes back over the range and checks the digest again. For a
+            // broker, each of these states has the same valid log [0, keep): a zero TOTALSIZE,
+            // or the bytes the check already rejected, end it at keep.
+            let end = min(Self.end(ofDigest: entry.sha256Before) ?? entry.sizeBefore ?? keep, size)
+            try DurableFile.resizeInPlace(path, zeroing: keep..<max(keep, end), size: size)
         case .remove:
             let destination = salvageDirectory + "/" + (entry.salvage ?? "store/" + change.path)
             try DurableFile.makeDirectories(DurableFile.parent(of: destination))

@@ -35,6 +35,7 @@ struct LogEndScan {
     var recordsAfterEnd = 0
     var firstValidAfterEnd: Int64?
     var bytesAfterEndNonZero: Int64 = 0
+    private var table = QueueTable()
 
     /// `files` must be the commitlog files in offset order (stray names and zero-length files
     /// already set aside); `fileSize` the configured size.
@@ -49,6 +50,7 @@ struct LogEndScan {
             var position = 0
             var reachedBlank = false
             var stop = ""
+            var zeroHeader: EndOfData?
             region.withBytes { bytes in
                 while true {
                     switch RecordDecoder.decode(bytes, at: position, options: options) {
@@ -69,9 +71,16 @@ struct LogEndScan {
                         return
                     case .end(let end):
                         stop = end.description
+                        if end.reason == .zeroFilled && !end.restIsZero { zeroHeader = end }
                         return
                     }
                 }
+            }
+            // The options do not scan the (preallocated, often sparse) tail for zeros: check it
+            // here without reading holes, for the same reason text.
+            if var end = zeroHeader, !(try ContentDigest.isZero(path: file.path, from: Int64(position))) {
+                end.reason = .illegalMagic(0)
+                stop = end.description
             }
             endOffset = file.fromOffset + Int64(position)
             endFile = file
@@ -89,6 +98,17 @@ struct LogEndScan {
             endReason = stop
             break
         }
+        for (i, name) in table.names.enumerated() {
+            let topic = String(decoding: name.topic, as: UTF8.self)
+            let key = topic + "/" + String(name.queueId)
+            queueNames[key] = (topic, name.queueId)
+            var facts = table.facts[i]
+            if let other = queues[key] {  // byte-different topics that decode alike: one queue
+                facts.nextQueueOffset = max(facts.nextQueueOffset, other.nextQueueOffset)
+                facts.lastPhysicalOffset = max(facts.lastPhysicalOffset, other.lastPhysicalOffset)
+            }
+            queues[key] = facts
+        }
         try scanAfterEnd(files: files, options: options)
     }
 
@@ -97,18 +117,14 @@ struct LogEndScan {
         lastStoreTimestamp = record.storeTimestamp
         if record.transactionType.isDispatchedToConsumeQueue {
             lastQueuedStoreTimestamp = record.storeTimestamp
-            let key = RepairQueueKey.make(record)
-            var facts = queues[key] ?? {
-                queueNames[key] = (record.topic, record.queueId)
-                return QueueFacts()
-            }()
-            facts.nextQueueOffset = max(facts.nextQueueOffset, record.queueOffset + 1)
-            facts.lastPhysicalOffset = offset
-            queues[key] = facts
+            // By the topic's bytes: no String per record (the table names them at the end).
+            let i = table.index(topic: record.topicBytes, queueId: record.queueId)
+            table.facts[i].nextQueueOffset = max(table.facts[i].nextQueueOffset, record.queueOffset + 1)
+            table.facts[i].lastPhysicalOffset = offset
         }
-        if record.transactionType != .rollback && record.propertiesLength > 0
-            && (record.propertyBytes("UNIQ_KEY") != nil || (record.propertyBytes("KEYS")?.count ?? 0) > 0) {
-            lastKeyedOffset = offset
+        if record.transactionType != .rollback && record.propertiesLength > 0 {
+            let properties = DispatchFields(record)
+            if properties.uniqKey != nil || (properties.keys?.count ?? 0) > 0 { lastKeyedOffset = offset }
         }
     }
 
@@ -117,17 +133,22 @@ struct LogEndScan {
     private mutating func scanAfterEnd(files: [SegmentFile], options: RecordCheckOptions) throws(StoreError) {
         for file in files where file.fromOffset + file.size > endOffset {
             let start = max(0, Int(endOffset - file.fromOffset))
+            // Only the data extents can hold non-zero bytes: a 1 GiB preallocated tail that is a
+            // hole is skipped, not faulted in page by page.
+            let extents = ContentDigest.dataExtents(path: file.path, from: Int64(start), to: file.size)
+            guard let first = extents.first, let last = extents.last else { continue }
+            let low = Int(first.lowerBound), high = Int(last.upperBound)
             let region = try MappedRegion(path: file.path)
             region.withBytes { bytes in
-                guard !bytes.isAllZero(from: start) else { return }
-                var lastNonZero = bytes.count - 1
+                guard high <= bytes.count, !bytes.isAllZero(from: low, to: high) else { return }
+                var lastNonZero = high - 1
                 while lastNonZero >= start && bytes[lastNonZero] == 0 { lastNonZero -= 1 }
                 bytesAfterEndNonZero += Int64(lastNonZero + 1 - start)
-                var p = start
-                while p + 8 <= bytes.count {
+                var p = low
+                while p + 8 <= high {
                     // The magic is at p + 4; find its first byte (0xDA for V1 and V2) fast.
-                    guard let base = bytes.baseAddress,
-                          let hit = memchr(base + p + 4, 0xDA, bytes.count - p - 4) else { break }
+                    guard let base = bytes.baseAddress, high - p - 4 > 0,
+                          let hit = memchr(base + p + 4, 0xDA, high - p - 4) else { break }
                     let q = base.distance(to: UnsafeRawPointer(hit)) - 4
                     p = q + 1
                     guard q >= start, let magic = bytes.readBigEndian(Int32.self, at: q + 4),
@@ -144,6 +165,41 @@ struct LogEndScan {
     }
 }
 
-enum RepairQueueKey {
-    static func make(_ record: MessageRecordView) -> String { record.topic + "/" + String(record.queueId) }
+/// (topic bytes, queue id) → a dense index, open addressing on a hash of the bytes.
+struct QueueTable {
+    var names: [(topic: [UInt8], queueId: Int32)] = []
+    var facts: [LogEndScan.QueueFacts] = []
+    private var hashes: [Int] = []
+    private var slots = [Int32](repeating: -1, count: 64)
+
+    private static func hash(_ topic: UnsafeRawBufferPointer, _ queueId: Int32) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in topic { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        h = (h ^ UInt64(UInt32(bitPattern: queueId))) &* 0x100_0000_01b3
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    mutating func index(topic: UnsafeRawBufferPointer, queueId: Int32) -> Int {
+        let h = Self.hash(topic, queueId)
+        var s = h & (slots.count - 1)
+        while slots[s] >= 0 {
+            let i = Int(slots[s])
+            if hashes[i] == h && names[i].queueId == queueId && names[i].topic.withUnsafeBytes({ $0.elementsEqual(topic) }) { return i }
+            s = (s + 1) & (slots.count - 1)
+        }
+        let i = names.count
+        names.append((Array(topic), queueId))
+        facts.append(LogEndScan.QueueFacts())
+        hashes.append(h)
+        slots[s] = Int32(i)
+        if names.count * 2 > slots.count {
+            slots = [Int32](repeating: -1, count: slots.count * 2)
+            for (j, hj) in hashes.enumerated() {
+                var t = hj & (slots.count - 1)
+                while slots[t] >= 0 { t = (t + 1) & (slots.count - 1) }
+                slots[t] = Int32(j)
+            }
+        }
+        return i
+    }
 }

@@ -36,6 +36,9 @@ public struct RecoveryPlan: Sendable {
     public var queueActions: [QueueAction]
     public var rebuildIndex: Bool
     public var indexReason: String?
+    /// The index only has entries past the end, in its last file: they are cut in place
+    /// (IndexTailCut) rather than the whole index rebuilt (the rebuild remains the fallback).
+    public var indexCutOnly = false
     /// Non-zero bytes after the end that are cut (kept in the salvage directory).
     public var bytesCut: Int64
     public var recordsAfterEnd: Int
@@ -73,7 +76,11 @@ public struct RecoveryPlan: Sendable {
             if q.unitsAdded > 0 { parts.append("add \(q.unitsAdded) unit(s) the log has") }
             out.append("consumequeue \(q.topic)/\(q.queueId): " + parts.joined(separator: ", ") + " (maxOffset \(q.maxOffsetBefore) → \(q.maxOffsetAfter))")
         }
-        if rebuildIndex { out.append("index: rebuild from the log (\(indexReason ?? "")); the old files go to the salvage directory") }
+        if rebuildIndex && indexCutOnly {
+            out.append("index: cut the entries pointing at or past \(endOffset) from a copy (\(indexReason ?? "")); the old files go to the salvage directory")
+        } else if rebuildIndex {
+            out.append("index: rebuild from the log (\(indexReason ?? "")); the old files go to the salvage directory")
+        }
         if checkpointNeedsWrite { out.append("checkpoint: write physicMsgTimestamp/logicsMsgTimestamp of the last valid record") }
         return out
     }

@@ -63,6 +63,10 @@ public struct StoreRebuilder {
             let next = max(counts[key]?.next ?? 0, record.queueOffset + 1)
             counts[key] = (record.topic, record.queueId, next)
         }
+        return try plan(records: records, counts: counts)
+    }
+
+    private func plan(records: Int, counts: [String: (topic: String, queueId: Int32, next: Int64)]) throws(StoreError) -> Plan {
         var queues: [QueuePlan] = []
         var match = true
         var existing: [String: Int64] = [:]
@@ -82,18 +86,11 @@ public struct StoreRebuilder {
     }
 
     private func walk(_ visit: (MessageRecordView) throws(StoreError) -> Void) throws(StoreError) {
-        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
-        do {
-            try walker.walk { event in
-                if case .message(_, let record) = event, record.check.success, topic == nil || record.topic == topic {
-                    try visit(record)
-                }
-                return .proceed
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.io, path: "commitlog", "\(error)")
+        let options = RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false)
+        let topicUTF8 = topic.map { Array($0.utf8) }
+        try DispatchWalk.records(layout, options: options) { (record, _) throws(StoreError) -> Bool in
+            if topicUTF8 == nil || record.topicBytes.elementsEqual(topicUTF8!) { try visit(record) }
+            return true
         }
     }
 
@@ -103,24 +100,54 @@ public struct StoreRebuilder {
         if let holder = StoreLock.holder(ofStoreAt: layout.root) {
             throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
         }
-        let plan: Plan
-        if let precomputed { plan = precomputed } else { plan = try self.plan() }
-        PhaseTimer.mark("plan walk")
+        PhaseTimer.mark("start")
         let stagingName = ".rmqstore-staging-rebuild"
         let staging = layout.root + "/" + stagingName
         if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
         try DurableFile.makeDirectories(staging)
+        // One walk on this thread (records decoded, properties parsed once, consume queue units
+        // written); the index's random slot writes on a second thread, fed the key hashes.
         let dispatcher = StoreDispatcher(
             storeRoot: staging, mappedFileSizeConsumeQueue: Int(layout.consumeQueueFileSize),
-            indexLayout: topic == nil ? indexLayout : nil, delayLevels: layout.options.delayLevels)
+            indexLayout: nil, delayLevels: layout.options.delayLevels)
+        let index = topic == nil ? indexLayout.map { IndexWriter(storeRoot: staging, layout: $0) } : nil
+        let feed = index.map { _ in IndexFeed() }
         var lastIndexEnd: Int64 = 0
-        try walk { record throws(StoreError) in try dispatcher.dispatch(record) }
+        var records = 0
+        var indexFailure: StoreError?
+        var queueResult: Swift.Result<Void, StoreError> = .success(())
+        let delayLevels = layout.options.delayLevels
+        ParallelWork.run({ if let index, let feed { indexFailure = feed.drain(into: index) } }) {
+            queueResult = Swift.Result { () throws(StoreError) in
+                defer { feed?.finish() }
+                try walk { record throws(StoreError) in
+                    records += 1
+                    let properties = DispatchFields(record, delayLevels: delayLevels)
+                    try dispatcher.dispatch(record, properties: properties)
+                    feed?.append(record, uniqKey: properties.uniqKey, keys: properties.keys)
+                }
+            }
+        }
+        try queueResult.get()
+        if let indexFailure { throw indexFailure }
         PhaseTimer.mark("dispatch walk")
-        dispatcher.flush(index: true)
+        let plan: Plan
+        if let precomputed {
+            plan = precomputed
+        } else {
+            var counts: [String: (topic: String, queueId: Int32, next: Int64)] = [:]
+            for queue in dispatcher.consumeQueues {
+                counts["\(queue.topic)/\(queue.queueId)"] = (queue.topic, queue.queueId, queue.maxOffsetInQueue)
+            }
+            plan = try self.plan(records: records, counts: counts)
+        }
+        dispatcher.flush()
+        index?.flush()
         PhaseTimer.mark("flush")
-        if let index = dispatcher.index, let last = index.files.last { lastIndexEnd = last.endTimestamp }
-        let indexFiles = dispatcher.index?.files.count ?? 0
+        if let index, let last = index.files.last { lastIndexEnd = last.endTimestamp }
+        let indexFiles = index?.files.count ?? 0
         dispatcher.shutdown()
+        index?.shutdown()
 
         var changes: [StoreChange] = []
         if let topic {

@@ -20,7 +20,9 @@ extension StoreRecoverer {
         if let holder = StoreLock.holder(ofStoreAt: layout.root) {
             throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
         }
+        PhaseTimer.mark("start")
         let plan = try plan()
+        PhaseTimer.mark("scan (CRC) and plan")
         guard plan.verdict != .midLogDamage else { return Result(plan: plan, journal: nil, seconds: MonotonicClock.now() - started) }
         guard plan.hasChanges else { return Result(plan: plan, journal: nil, seconds: MonotonicClock.now() - started) }
         let staging = layout.root + "/" + Self.stagingName
@@ -28,8 +30,17 @@ extension StoreRecoverer {
         defer { try? JournalUndo.removeTree(staging) }
 
         var changes = plan.strayChanges + plan.commitLogChanges
-        changes += try consumeQueueChanges(plan, staging: staging)
-        if plan.rebuildIndex { changes += try indexChanges(plan, staging: staging) }
+        // The index (a walk of the whole log) on a second thread while the queues are mended.
+        var indexResult: Swift.Result<[StoreChange], StoreError> = .success([])
+        var queueResult: Swift.Result<[StoreChange], StoreError> = .success([])
+        ParallelWork.run({ [self] in
+            if plan.rebuildIndex { indexResult = Swift.Result { () throws(StoreError) in try indexChanges(plan, staging: staging) } }
+        }) {
+            queueResult = Swift.Result { () throws(StoreError) in try consumeQueueChanges(plan, staging: staging) }
+        }
+        changes += try queueResult.get()
+        changes += try indexResult.get()
+        PhaseTimer.mark("consume queues and index on staging")
         changes += plan.metadataChanges.filter { $0.path != "abort" }
         if plan.checkpointNeedsWrite {
             var checkpoint = plan.checkpoint ?? StoreCheckpoint()
@@ -44,6 +55,7 @@ extension StoreRecoverer {
         changes += plan.metadataChanges.filter { $0.path == "abort" }
         var writer = StoreWriter(root: layout.root, salvageDirectory: salvageDirectory, command: "recover")
         let journal = try writer.apply(changes)
+        PhaseTimer.mark("journaled changes")
         return Result(plan: plan, journal: journal, seconds: MonotonicClock.now() - started)
     }
 
@@ -67,7 +79,8 @@ extension StoreRecoverer {
             let directory = staging + "/consumequeue/\(location.topic)/\(location.queueId)"
             try DurableFile.makeDirectories(directory)
             for file in location.files where file.size > 0 && file.size <= Int64(cqSize) {
-                try DurableFile.writePrefixCopy(of: file.path, length: file.size, size: Int64(cqSize), to: directory + "/" + file.name)
+                // Scratch: the result is read back into journaled replacements, so no fsync.
+                try DurableFile.writePrefixCopy(of: file.path, length: file.size, size: Int64(cqSize), to: directory + "/" + file.name, sync: false)
             }
         }
         let dispatcher = StoreDispatcher(storeRoot: staging, mappedFileSizeConsumeQueue: cqSize, indexLayout: nil,
@@ -87,7 +100,7 @@ extension StoreRecoverer {
             dispatchFrom = 0
         }
         if dispatchFrom < plan.endOffset {
-            let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
+            let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false))
             do {
                 try walker.walk(fromOffset: dispatchFrom, toOffset: plan.endOffset) { event in
                     guard case .message(let file, let record) = event, record.check.success else { return .proceed }
@@ -139,22 +152,56 @@ extension StoreRecoverer {
         return changes
     }
 
-    /// Rebuilds the index from [0, end) into staging; swapped in as a directory.
+    /// Rebuilds the index from [0, end) into staging (or, when only its tail is past the end,
+    /// cuts that from a copy); swapped in as a directory.
     func indexChanges(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> [StoreChange] {
+        if plan.indexCutOnly, try cutIndexTail(plan, staging: staging) {
+            return [StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"),
+                                reason: (plan.indexReason ?? "") + ": entries cut from a copy")]
+        }
+        if FileSystem.exists(staging + "/index") { try JournalUndo.removeTree(staging + "/index") }
         let indexLayout = StoreRebuilder(layout: layout).indexLayout ?? .default
         let writer = IndexWriter(storeRoot: staging, layout: indexLayout)
         try DurableFile.makeDirectories(staging + "/index")
-        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
-        do {
-            try walker.walk(toOffset: plan.endOffset) { event in
-                guard case .message(let file, let record) = event, record.check.success else { return .proceed }
-                if file.fromOffset + Int64(record.position) >= plan.endOffset { return .finish }
-                try writer.buildIndex(record)
-                return .proceed
-            }
-        } catch let error as StoreError { throw error } catch { throw StoreError(.io, path: "commitlog", "\(error)") }
+        let delayLevels = layout.options.delayLevels
+        let options = RecordCheckOptions(checkCRC: false, delayLevels: delayLevels, checksZeroTail: false)
+        try DispatchWalk.records(layout, options: options, toOffset: plan.endOffset) { (record, offset) throws(StoreError) -> Bool in
+            guard offset < plan.endOffset else { return false }
+            let properties = DispatchFields(record, delayLevels: delayLevels)
+            try writer.buildIndex(record, uniqKey: properties.uniqKey, keys: properties.keys)
+            return true
+        }
         writer.flush()
         writer.shutdown()
         return [StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"), reason: plan.indexReason ?? "rebuilt")]
+    }
+}
+
+extension StoreRecoverer {
+    /// Copies index/ to staging (data extents only) and cuts the last file's entries at or
+    /// past the end there. False when IndexTailCut's rules do not hold (then rebuild).
+    func cutIndexTail(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> Bool {
+        guard let last = layout.indexFiles.last, let indexLayout = IndexFileLayout.infer(fileSize: Int(last.size)) else { return false }
+        let directory = staging + "/index"
+        try DurableFile.makeDirectories(directory)
+        // Every copy is forced before the exchange: the cut one by its msync below, the others here.
+        for file in layout.indexFiles { try DurableFile.copySparse(file.path, to: directory + "/" + file.name, sync: file.name != last.name) }
+        let copy = try IndexFile(path: directory + "/" + last.name, layout: indexLayout, create: false)
+        defer { copy.unmap() }
+        let options = RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false)
+        let files = layout.commitLogFiles
+        let done = IndexTailCut.cut(copy.mappedFile.bytes, layout: indexLayout, endOffset: plan.endOffset) { offset in
+            // The store time of the record at `offset`, from the log.
+            guard let file = files.last(where: { $0.fromOffset <= offset }), let region = try? MappedRegion(path: file.path, sequential: false)
+            else { return nil }
+            return region.withBytes { bytes in
+                guard case .message(let record) = RecordDecoder.decode(bytes, at: Int(offset - file.fromOffset), options: options),
+                      record.check.success else { return nil }
+                return record.storeTimestamp
+            }
+        }
+        guard done else { return false }
+        copy.flush()
+        return true
     }
 }

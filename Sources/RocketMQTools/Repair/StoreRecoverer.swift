@@ -22,7 +22,9 @@ public struct StoreRecoverer {
         self.acceptLoss = acceptLoss
     }
 
-    var checkOptions: RecordCheckOptions { RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels) }
+    var checkOptions: RecordCheckOptions {
+        RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels, checksZeroTail: false)
+    }
 
     /// Works out the plan; changes nothing.
     public func plan() throws(StoreError) -> RecoveryPlan {
@@ -57,8 +59,7 @@ public struct StoreRecoverer {
             }
             if file.fromOffset <= scan.endOffset && scan.endOffset < file.fromOffset + fileSize {
                 let keep = scan.endOffset - file.fromOffset
-                let region = try MappedRegion(path: file.path)
-                let tailIsZero = region.withBytes { $0.isAllZero(from: Int(keep)) }
+                let tailIsZero = try ContentDigest.isZero(path: file.path, from: keep)
                 if !tailIsZero || file.size != fileSize {
                     let reason = tailIsZero ? "shorter than mappedFileSizeCommitLog \(fileSize): extended with zeros"
                         : "cut after the last valid record (\(scan.endReason)); the tail is zeroed as in a fresh file"
@@ -105,14 +106,19 @@ public struct StoreRecoverer {
         // Index: rebuilt when it points past the end or lags behind the last keyed record.
         var indexReason: String?
         var indexEnd: Int64 = -1
+        var filesPastEnd: [String] = []
         for file in layout.indexFiles {
             guard IndexFileLayout.infer(fileSize: Int(file.size)) != nil else { indexReason = "\(file.relativePath) has a wrong size"; break }
             let header = try StartupSimulator.indexHeader(file)
             indexEnd = max(indexEnd, header.endPhyOffset)
+            if header.endPhyOffset >= scan.endOffset { filesPastEnd.append(file.relativePath) }
         }
+        var indexCutOnly = false
         if indexReason == nil {
             if indexEnd >= scan.endOffset && scan.endOffset > 0 || (indexEnd >= 0 && scan.endOffset == 0) {
                 indexReason = "entries point at or past the end \(scan.endOffset)"
+                // Only the last file's last entries: cut them in place (IndexTailCut).
+                indexCutOnly = scan.endOffset > 0 && filesPastEnd == [layout.indexFiles.last?.relativePath].compactMap { $0 }
             } else if scan.lastKeyedOffset > indexEnd {
                 indexReason = "the index ends at \(indexEnd), before the last keyed record at \(scan.lastKeyedOffset)"
             }
@@ -153,6 +159,7 @@ public struct StoreRecoverer {
             queueFacts: scan.queues, queueNames: scan.queueNames, checkpoint: checkpoint,
             checkpointNeedsWrite: checkpointBroken || anyChange)
         var result = plan
+        result.indexCutOnly = indexCutOnly
         if result.verdict != .midLogDamage && result.hasChanges { result.verdict = .repairable }
         return result
     }
