@@ -130,6 +130,12 @@ public struct MessageRecordView {
             if k.count == 4 && k[0] == 0x54 && k.elementsEqual("TAGS".utf8) { tags = v }
             else if k.count == 5 && k[0] == 0x44 && k.elementsEqual("DELAY".utf8) { delay = v }
         }
+        return tagsCode(tags: tags, delay: delay, delayLevels: delayLevels)
+    }
+
+    /// tagsCode from the (last) TAGS and DELAY values, for callers that already parsed the
+    /// properties.
+    func tagsCode(tags: UnsafeRawBufferPointer?, delay: UnsafeRawBufferPointer?, delayLevels: DelayLevelTable) -> Int64 {
         var code: Int64 = 0
         if let tags, tags.count > 0 { code = Int64(JavaString.hashCode(utf8: tags)) }
         if let delay, isScheduleTopic, let parsed = JavaString.parseInt(String(decoding: delay, as: UTF8.self)) {

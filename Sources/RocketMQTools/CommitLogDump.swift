@@ -42,7 +42,7 @@ public struct CommitLogDump {
                 if format == .json {
                     describer.writeFileStart(name: file.name, fromOffset: file.fromOffset, size: file.size,
                                              configuredSize: layout.commitLogFileSize, into: &writer)
-                    sink.writeLine(writer.bytes)
+                    writer.withBytes { sink.writeLine($0) }
                 } else {
                     sink.writeLine("file \(file.relativePath): from \(file.fromOffset), size \(file.size)"
                                    + (file.size != layout.commitLogFileSize ? " (configured \(layout.commitLogFileSize))" : ""))
@@ -58,7 +58,7 @@ public struct CommitLogDump {
                 summary.printed += 1
                 if format == .json {
                     describer.writeMessage(record, file: file.name, fileFromOffset: file.fromOffset, into: &writer)
-                    sink.writeLine(writer.bytes)
+                    writer.withBytes { sink.writeLine($0) }
                 } else {
                     sink.writeLine(describer.describe(record, fileFromOffset: file.fromOffset))
                     if hexView {
@@ -71,7 +71,7 @@ public struct CommitLogDump {
                 guard structure, offset >= filter.fromOffset, offset < filter.toOffset else { return .proceed }
                 if format == .json {
                     describer.writeBlank(blank, file: file.name, fileFromOffset: file.fromOffset, into: &writer)
-                    sink.writeLine(writer.bytes)
+                    writer.withBytes { sink.writeLine($0) }
                 } else {
                     sink.writeLine(describer.describe(blank, fileFromOffset: file.fromOffset))
                 }
@@ -80,7 +80,7 @@ public struct CommitLogDump {
                 guard structure, offset >= filter.fromOffset, offset < filter.toOffset else { return .proceed }
                 if format == .json {
                     describer.writeStop(stop, file: file.name, fileFromOffset: file.fromOffset, into: &writer)
-                    sink.writeLine(writer.bytes)
+                    writer.withBytes { sink.writeLine($0) }
                 } else {
                     sink.writeLine(describer.describe(stop, fileFromOffset: file.fromOffset))
                 }

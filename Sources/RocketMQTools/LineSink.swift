@@ -41,6 +41,17 @@ public final class LineSink {
         if buffer.count >= 1 << 20 { flush() }
     }
 
+    /// Writes one line given as bytes without the trailing newline (no copy for the caller).
+    public func writeLine(_ bytes: UnsafeRawBufferPointer) {
+        if let collector {
+            collector(String(decoding: bytes, as: UTF8.self))
+            return
+        }
+        buffer.append(contentsOf: bytes)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
     public func writeLine(_ text: String) {
         if let collector {
             collector(text)

@@ -1,0 +1,274 @@
+// Appends JSON text to a JSONLineWriter's buffer through a raw pointer.
+//
+// The dump writes a million lines a second, so the message line is written here: literal
+// fragments (`,"queueId":`) copied whole, integers two digits at a time, hex straight from
+// the bytes, strings escaped eight bytes at a time. Each write checks the room left once
+// and grows the buffer when needed; nothing is allocated per line once the buffer is warm.
+// Obtain one with `JSONLineWriter.withCursor`; it must not escape that call.
+
+struct JSONCursor {
+    private unowned(unsafe) let buffer: JSONLineBuffer
+    private var position: UnsafeMutablePointer<UInt8>
+    private var limit: UnsafeMutablePointer<UInt8>
+
+    init(buffer: JSONLineBuffer) {
+        self.buffer = buffer
+        position = buffer.base + buffer.count
+        limit = buffer.base + buffer.capacity
+    }
+
+    /// Hands the written length back to the buffer.
+    func finish() { buffer.count = position - buffer.base }
+
+    // MARK: room
+
+    @inline(__always)
+    mutating func reserve(_ byteCount: Int) {
+        if _slowPath(limit - position < byteCount) { grow(byteCount) }
+    }
+
+    @inline(never)
+    private mutating func grow(_ byteCount: Int) {
+        let used = position - buffer.base
+        buffer.count = used
+        buffer.grow(toAtLeast: used + byteCount)
+        position = buffer.base + used
+        limit = buffer.base + buffer.capacity
+    }
+
+    // MARK: raw text
+
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        reserve(1)
+        position.pointee = value
+        position += 1
+    }
+
+    /// Already-valid JSON text, e.g. `,"queueId":`.
+    @inline(__always)
+    mutating func literal(_ text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        reserve(count)
+        position.update(from: text.utf8Start, count: count)
+        position += count
+    }
+
+    mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        UnsafeMutableRawPointer(position).copyMemory(from: source, byteCount: bytes.count)
+        position += bytes.count
+    }
+
+    mutating func bool(_ flag: Bool) { if flag { literal("true") } else { literal("false") } }
+
+    // MARK: numbers
+
+    /// Decimal digits of `number`, as Swift's `description` prints them.
+    mutating func decimal<T: BinaryInteger>(_ number: T) {
+        if let value = Int64(exactly: number) {
+            decimal(value)
+        } else {
+            let text = number.description
+            for unit in text.utf8 { byte(unit) }
+        }
+    }
+
+    mutating func decimal(_ number: Int64) {
+        reserve(20)
+        var magnitude = number.magnitude
+        if number < 0 {
+            position.pointee = UInt8(ascii: "-")
+            position += 1
+        }
+        var digits = 1
+        var bound: UInt64 = 10
+        while digits < 20 && magnitude >= bound {
+            digits += 1
+            if digits == 20 { break }
+            bound &*= 10
+        }
+        let pairs: StaticString =
+            "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+        let table = pairs.utf8Start
+        var end = position + digits
+        position = end
+        while magnitude >= 100 {
+            let pair = Int(magnitude % 100)
+            magnitude /= 100
+            end -= 2
+            end[0] = table[2 &* pair]
+            end[1] = table[2 &* pair &+ 1]
+        }
+        if magnitude >= 10 {
+            end -= 2
+            end[0] = table[2 &* Int(magnitude)]
+            end[1] = table[2 &* Int(magnitude) &+ 1]
+        } else {
+            end -= 1
+            end[0] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
+        }
+    }
+
+    // MARK: hex
+
+    /// Two hex digits per byte (`0-9a-f`, or `0-9A-F` when `uppercase`), no quotes.
+    mutating func hex(_ bytes: UnsafeRawBufferPointer, uppercase: Bool = false) {
+        reserve(bytes.count * 2)
+        let digits = (uppercase ? "0123456789ABCDEF" as StaticString : "0123456789abcdef").utf8Start
+        for byte in bytes {
+            position[0] = digits[Int(byte &>> 4)]
+            position[1] = digits[Int(byte & 0x0F)]
+            position += 2
+        }
+    }
+
+    /// `0x` and the 8 lowercase hex digits of `value` (the fixtures' form of a magic code).
+    mutating func magic(_ value: Int32) {
+        withUnsafeBytes(of: value.bigEndian) { bytes in
+            literal("\"0x")
+            hex(bytes)
+            byte(UInt8(ascii: "\""))
+        }
+    }
+
+    /// Lowercase hex of `value` without leading zeros (Java `Integer.toHexString` of a short).
+    mutating func hexDigits(_ value: UInt16) {
+        reserve(4)
+        let digits = ("0123456789abcdef" as StaticString).utf8Start
+        var shift = 12
+        while shift > 0 && (value &>> UInt16(shift)) == 0 { shift -= 4 }
+        while shift >= 0 {
+            position.pointee = digits[Int((value &>> UInt16(shift)) & 0xF)]
+            position += 1
+            shift -= 4
+        }
+    }
+
+    // MARK: base64
+
+    mutating func base64(_ bytes: UnsafeRawBufferPointer) {
+        let alphabet = ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" as StaticString).utf8Start
+        reserve((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            position[0] = alphabet[Int(v >> 18 & 63)]
+            position[1] = alphabet[Int(v >> 12 & 63)]
+            position[2] = alphabet[Int(v >> 6 & 63)]
+            position[3] = alphabet[Int(v & 63)]
+            position += 4
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest > 0 {
+            let v = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            position[0] = alphabet[Int(v >> 18 & 63)]
+            position[1] = alphabet[Int(v >> 12 & 63)]
+            position[2] = rest == 2 ? alphabet[Int(v >> 6 & 63)] : UInt8(ascii: "=")
+            position[3] = UInt8(ascii: "=")
+            position += 4
+        }
+    }
+
+    // MARK: strings
+
+    /// A quoted JSON string of UTF-8 bytes. Malformed UTF-8 is replaced by U+FFFD exactly as
+    /// `String(decoding:as: UTF8.self)` does (Java decodes the same bytes the same way).
+    /// Escapes `"`, `\`, `\n`, `\r`, `\t` and other control bytes as `\u00xx`; nothing else.
+    mutating func string(utf8 bytes: UnsafeRawBufferPointer) {
+        byte(UInt8(ascii: "\""))
+        let opening = position - buffer.base
+        if !appendEscaped(bytes, validUTF8: false) {
+            // Malformed: start again from the decoded (repaired) text.
+            position = buffer.base + opening
+            var decoded = String(decoding: bytes, as: UTF8.self)
+            decoded.withUTF8 { _ = appendEscaped(UnsafeRawBufferPointer($0), validUTF8: true) }
+        }
+        byte(UInt8(ascii: "\""))
+    }
+
+    mutating func string(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            byte(UInt8(ascii: "\""))
+            _ = appendEscaped(UnsafeRawBufferPointer(utf8), validUTF8: true)
+            byte(UInt8(ascii: "\""))
+        }
+    }
+
+    /// Appends the escaped bytes; returns false (having written part of them) when they are
+    /// not valid UTF-8 and `validUTF8` was not promised.
+    private mutating func appendEscaped(_ bytes: UnsafeRawBufferPointer, validUTF8: Bool) -> Bool {
+        guard let source = bytes.baseAddress else { return true }
+        let count = bytes.count
+        // Each byte grows to at most 6 (`\u00xx`); reserve for the common case and top up
+        // only when an escape is written.
+        reserve(count)
+        var checked = validUTF8
+        var i = 0
+        while i < count {
+            if count - i >= 8 {
+                let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if !Self.needsEscapeOrCheck(word, nonASCIIChecked: checked) {
+                    UnsafeMutableRawPointer(position).storeBytes(of: word, as: UInt64.self)
+                    position += 8
+                    i += 8
+                    continue
+                }
+            }
+            let end = min(i + 8, count)
+            while i < end {
+                let byte = source.load(fromByteOffset: i, as: UInt8.self)
+                if byte >= 0x80 && !checked {
+                    guard UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: bytes[i...])) else { return false }
+                    checked = true
+                }
+                if byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                    writeEscape(byte, remaining: count - i)
+                } else {
+                    position.pointee = byte
+                    position += 1
+                }
+                i += 1
+            }
+        }
+        return true
+    }
+
+    @inline(__always)
+    private static func needsEscapeOrCheck(_ word: UInt64, nonASCIIChecked: Bool) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // "Has a byte < n" and "has a zero byte" tests (exact for "any"; false positives only
+        // slow a word down, never skip an escape).
+        let control = (word &- 0x20 &* ones) & ~word & highs
+        let quote = word ^ (0x22 &* ones)
+        let backslash = word ^ (0x5C &* ones)
+        let special = control | ((quote &- ones) & ~quote & highs) | ((backslash &- ones) & ~backslash & highs)
+        return special != 0 || (!nonASCIIChecked && word & highs != 0)
+    }
+
+    /// Writes the escape of `byte`; `remaining` input bytes (this one included) still to come,
+    /// each of which may need one byte of the room already reserved.
+    private mutating func writeEscape(_ byte: UInt8, remaining: Int) {
+        reserve(6 + remaining)
+        position[0] = UInt8(ascii: "\\")
+        switch byte {
+        case 0x22: position[1] = 0x22; position += 2
+        case 0x5C: position[1] = 0x5C; position += 2
+        case 0x0A: position[1] = UInt8(ascii: "n"); position += 2
+        case 0x0D: position[1] = UInt8(ascii: "r"); position += 2
+        case 0x09: position[1] = UInt8(ascii: "t"); position += 2
+        default:
+            let digits = ("0123456789abcdef" as StaticString).utf8Start
+            position[1] = UInt8(ascii: "u")
+            position[2] = 0x30
+            position[3] = 0x30
+            position[4] = digits[Int(byte &>> 4)]
+            position[5] = digits[Int(byte & 0x0F)]
+            position += 6
+        }
+    }
+}

@@ -1,0 +1,73 @@
+// The properties map as Java builds it (later duplicates win), sorted by key bytes, in a
+// temporary buffer: the dump reads `properties`, TAGS, DELAY, KEYS and UNIQ_KEY from one
+// parse of the properties string instead of five.
+
+enum PropertyPairs {
+    struct Pair {
+        var key: UnsafeRawBufferPointer
+        var value: UnsafeRawBufferPointer
+    }
+
+    /// Calls `body` with the distinct keys of `properties` and their last values, keys
+    /// sorted by bytes (the dump's stable order).
+    static func withPairs<R>(in properties: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<Pair>) -> R) -> R {
+        // A kept pair takes at least 3 bytes (key, 0x01, value) plus a separator between
+        // pairs, so this bounds the count; small stores stay on the stack.
+        let capacity = properties.count / 3 + 1
+        return withUnsafeTemporaryAllocation(of: Pair.self, capacity: capacity) { storage in
+            var count = 0
+            MessageProperties.forEachPair(in: properties) { key, value in
+                for i in 0..<count where equal(storage[i].key, key) {
+                    storage[i].value = value
+                    return
+                }
+                guard count < capacity else { return }
+                storage.initializeElement(at: count, to: Pair(key: key, value: value))
+                count += 1
+            }
+            // Insertion sort: a handful of pairs per record.
+            var i = 1
+            while i < count {
+                let pair = storage[i]
+                var j = i - 1
+                while j >= 0 && precedes(pair.key, storage[j].key) {
+                    storage[j + 1] = storage[j]
+                    j -= 1
+                }
+                storage[j + 1] = pair
+                i += 1
+            }
+            defer { _ = storage.baseAddress!.deinitialize(count: count) }
+            return body(UnsafeBufferPointer(rebasing: storage[0..<count]))
+        }
+    }
+
+    /// The value of `key` among distinct `pairs`.
+    static func value(of key: StaticString, in pairs: UnsafeBufferPointer<Pair>) -> UnsafeRawBufferPointer? {
+        let name = UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        for pair in pairs where equal(pair.key, name) { return pair.value }
+        return nil
+    }
+
+    @inline(__always)
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.count == 0 || memoryEqual(a.baseAddress!, b.baseAddress!, a.count))
+    }
+
+    /// Byte-wise lexicographic order (`lexicographicallyPrecedes` on UInt8).
+    static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let common = min(a.count, b.count)
+        for i in 0..<common {
+            let x = a[i], y = b[i]
+            if x != y { return x < y }
+        }
+        return a.count < b.count
+    }
+
+    private static func memoryEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        for i in 0..<count where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
+            return false
+        }
+        return true
+    }
+}
