@@ -77,7 +77,8 @@ extension RecordDescriber {
             c.literal(",\"bodySha256\":")
             writeDigest(body, into: &c)
         }
-        c.literal(CRC32.rocketMQ(body) == record.bodyCRC ? ",\"bodyCRCMatches\":true" : ",\"bodyCRCMatches\":false")
+        let bodyCRC = record.computedBodyCRC ?? CRC32.rocketMQ(body)
+        c.literal(bodyCRC == record.bodyCRC ? ",\"bodyCRCMatches\":true" : ",\"bodyCRCMatches\":false")
         c.literal(",\"propertiesLen\":")
         c.decimal(Int64(record.propertiesLength))
         let properties = record.propertiesBytes

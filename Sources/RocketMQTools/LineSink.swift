@@ -52,6 +52,20 @@ public final class LineSink {
         if buffer.count >= 1 << 20 { flush() }
     }
 
+    /// Writes bytes that hold whole lines, each ending with a newline.
+    public func writeLines(_ bytes: UnsafeRawBufferPointer) {
+        if let collector {
+            var start = 0
+            for (i, byte) in bytes.enumerated() where byte == 0x0A {
+                collector(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
+                start = i + 1
+            }
+            return
+        }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
     public func writeLine(_ text: String) {
         if let collector {
             collector(text)
