@@ -77,38 +77,45 @@ struct JSONCursor {
 
     mutating func decimal(_ number: Int64) {
         reserve(20)
+        if number >= 0 && number < 10 {  // most fields: flags, ids, zeros
+            position.pointee = UInt8(truncatingIfNeeded: number) &+ 0x30
+            position += 1
+            return
+        }
         var magnitude = number.magnitude
         if number < 0 {
             position.pointee = UInt8(ascii: "-")
             position += 1
         }
-        var digits = 1
-        var bound: UInt64 = 10
-        while digits < 20 && magnitude >= bound {
-            digits += 1
-            if digits == 20 { break }
-            bound &*= 10
-        }
+        // Digits go right to left into a stack scratch, two at a time, then out in one copy.
         let pairs: StaticString =
             "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
         let table = pairs.utf8Start
-        var end = position + digits
-        position = end
-        while magnitude >= 100 {
-            let pair = Int(magnitude % 100)
-            magnitude /= 100
-            end -= 2
-            end[0] = table[2 &* pair]
-            end[1] = table[2 &* pair &+ 1]
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let written = withUnsafeMutableBytes(of: &scratch) { raw -> Int in
+            let end = raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + 24
+            var start = end
+            while magnitude >= 100 {
+                let pair = Int(truncatingIfNeeded: magnitude % 100)
+                magnitude /= 100
+                start -= 2
+                start[0] = table[2 &* pair]
+                start[1] = table[2 &* pair &+ 1]
+            }
+            if magnitude >= 10 {
+                let pair = Int(truncatingIfNeeded: magnitude)
+                start -= 2
+                start[0] = table[2 &* pair]
+                start[1] = table[2 &* pair &+ 1]
+            } else {
+                start -= 1
+                start[0] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
+            }
+            let count = end - start
+            position.update(from: start, count: count)
+            return count
         }
-        if magnitude >= 10 {
-            end -= 2
-            end[0] = table[2 &* Int(magnitude)]
-            end[1] = table[2 &* Int(magnitude) &+ 1]
-        } else {
-            end -= 1
-            end[0] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
-        }
+        position += written
     }
 
     // MARK: hex
@@ -190,12 +197,16 @@ struct JSONCursor {
     }
 
     mutating func string(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            byte(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
+        // Native strings are contiguous UTF-8: no copy (and no retain) of the text.
+        let done = text.utf8.withContiguousStorageIfAvailable { utf8 in
             _ = appendEscaped(UnsafeRawBufferPointer(utf8), validUTF8: true)
-            byte(UInt8(ascii: "\""))
         }
+        if done == nil {
+            var copy = text
+            copy.withUTF8 { _ = appendEscaped(UnsafeRawBufferPointer($0), validUTF8: true) }
+        }
+        byte(UInt8(ascii: "\""))
     }
 
     /// Appends the escaped bytes; returns false (having written part of them) when they are

@@ -50,7 +50,11 @@ final class MessageLinePipeline {
             batch = batches[filling]
         }
         if batch.records.isEmpty {
-            batch.file = file
+            if batch.file != file {
+                // A private copy: the workers' retains of the name must not share a
+                // reference count with the walking thread's copies (cache-line ping-pong).
+                batch.file = String(decoding: Array(file.utf8), as: UTF8.self)
+            }
             batch.fileFromOffset = fileFromOffset
         }
         batch.records.append(record)
