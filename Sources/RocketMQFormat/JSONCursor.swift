@@ -20,6 +20,9 @@ struct JSONCursor {
     /// Hands the written length back to the buffer.
     func finish() { buffer.count = position - buffer.base }
 
+    /// Scratch room for `count` property pairs, valid until the next call.
+    func pairScratch(_ count: Int) -> UnsafeMutablePointer<PropertyPairs.Pair> { buffer.pairScratch(count) }
+
     // MARK: room
 
     @inline(__always)
@@ -50,14 +53,36 @@ struct JSONCursor {
     mutating func literal(_ text: StaticString) {
         let count = text.utf8CodeUnitCount
         reserve(count)
-        position.update(from: text.utf8Start, count: count)
+        Self.copySmall(UnsafeRawPointer(text.utf8Start), count, to: UnsafeMutableRawPointer(position))
         position += count
+    }
+
+    /// Copies a few dozen bytes with word moves: a memmove call per key costs more than the key.
+    @inline(__always)
+    static func copySmall(_ source: UnsafeRawPointer, _ count: Int, to target: UnsafeMutableRawPointer) {
+        var i = 0
+        while i &+ 8 <= count {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+            i &+= 8
+        }
+        if i &+ 4 <= count {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: i, as: UInt32.self), toByteOffset: i, as: UInt32.self)
+            i &+= 4
+        }
+        while i < count {
+            target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+            i &+= 1
+        }
     }
 
     mutating func raw(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
-        UnsafeMutableRawPointer(position).copyMemory(from: source, byteCount: bytes.count)
+        if bytes.count <= 64 {
+            Self.copySmall(source, bytes.count, to: UnsafeMutableRawPointer(position))
+        } else {
+            UnsafeMutableRawPointer(position).copyMemory(from: source, byteCount: bytes.count)
+        }
         position += bytes.count
     }
 
@@ -112,7 +137,7 @@ struct JSONCursor {
                 start[0] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
             }
             let count = end - start
-            position.update(from: start, count: count)
+            Self.copySmall(UnsafeRawPointer(start), count, to: UnsafeMutableRawPointer(position))
             return count
         }
         position += written

@@ -14,7 +14,24 @@ final class JSONLineBuffer {
         base = .allocate(capacity: self.capacity)
     }
 
-    deinit { base.deallocate() }
+    /// Scratch for the properties map of the line being written (PropertyPairs).
+    private var pairs: UnsafeMutablePointer<PropertyPairs.Pair>?
+    private var pairCapacity = 0
+
+    deinit {
+        base.deallocate()
+        pairs?.deallocate()
+    }
+
+    /// Room for `count` pairs, reused from line to line (grown, never shrunk).
+    func pairScratch(_ count: Int) -> UnsafeMutablePointer<PropertyPairs.Pair> {
+        if let pairs, pairCapacity >= count { return pairs }
+        pairs?.deallocate()
+        pairCapacity = max(count, 64)
+        let fresh = UnsafeMutablePointer<PropertyPairs.Pair>.allocate(capacity: pairCapacity)
+        pairs = fresh
+        return fresh
+    }
 
     func copy() -> JSONLineBuffer {
         let clone = JSONLineBuffer(capacity: capacity)

@@ -24,7 +24,7 @@ public struct JSONLineWriter: @unchecked Sendable {
 
     /// Calls `body` with the line written so far, without copying it.
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withExtendedLifetime(buffer) { try body(buffer.bytes) }
+        try body(buffer.bytes)  // `self` (so the buffer) lives for the call
     }
 
     public mutating func reset() {

@@ -1,5 +1,5 @@
 // The properties map as Java builds it (later duplicates win), sorted by key bytes, in a
-// temporary buffer: the dump reads `properties`, TAGS, DELAY, KEYS and UNIQ_KEY from one
+// scratch buffer the JSON writer keeps: the dump reads `properties`, TAGS, DELAY, KEYS and UNIQ_KEY from one
 // parse of the properties string instead of five.
 
 enum PropertyPairs {
@@ -8,38 +8,38 @@ enum PropertyPairs {
         var value: UnsafeRawBufferPointer
     }
 
-    /// Calls `body` with the distinct keys of `properties` and their last values, keys
-    /// sorted by bytes (the dump's stable order).
-    static func withPairs<R>(in properties: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<Pair>) -> R) -> R {
-        // A kept pair takes at least 3 bytes (key, 0x01, value) plus a separator between
-        // pairs, so this bounds the count; small stores stay on the stack.
-        let capacity = properties.count / 3 + 1
-        return withUnsafeTemporaryAllocation(of: Pair.self, capacity: capacity) { storage in
-            var count = 0
-            MessageProperties.forEachPair(in: properties) { key, value in
-                for i in 0..<count where equal(storage[i].key, key) {
-                    storage[i].value = value
-                    return
-                }
-                guard count < capacity else { return }
-                storage.initializeElement(at: count, to: Pair(key: key, value: value))
-                count += 1
+    /// Room `collect` may need for `properties`: a kept pair takes at least 3 bytes (key,
+    /// 0x01, value) plus a separator between pairs.
+    static func capacity(for properties: UnsafeRawBufferPointer) -> Int { properties.count / 3 + 1 }
+
+    /// Writes the distinct keys of `properties` with their last values into `storage`
+    /// (room for `capacity(for:)` pairs), keys sorted by bytes (the dump's stable order);
+    /// returns how many.
+    static func collect(_ properties: UnsafeRawBufferPointer, into storage: UnsafeMutablePointer<Pair>) -> Int {
+        let capacity = capacity(for: properties)
+        var count = 0
+        MessageProperties.forEachPair(in: properties) { key, value in
+            for i in 0..<count where equal(storage[i].key, key) {
+                storage[i].value = value
+                return
             }
-            // Insertion sort: a handful of pairs per record.
-            var i = 1
-            while i < count {
-                let pair = storage[i]
-                var j = i - 1
-                while j >= 0 && precedes(pair.key, storage[j].key) {
-                    storage[j + 1] = storage[j]
-                    j -= 1
-                }
-                storage[j + 1] = pair
-                i += 1
-            }
-            defer { _ = storage.baseAddress!.deinitialize(count: count) }
-            return body(UnsafeBufferPointer(rebasing: storage[0..<count]))
+            guard count < capacity else { return }
+            (storage + count).initialize(to: Pair(key: key, value: value))
+            count += 1
         }
+        // Insertion sort: a handful of pairs per record.
+        var i = 1
+        while i < count {
+            let pair = storage[i]
+            var j = i - 1
+            while j >= 0 && precedes(pair.key, storage[j].key) {
+                storage[j + 1] = storage[j]
+                j -= 1
+            }
+            storage[j + 1] = pair
+            i += 1
+        }
+        return count
     }
 
     /// The value of `key` among distinct `pairs`.

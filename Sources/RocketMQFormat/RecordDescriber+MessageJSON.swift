@@ -3,8 +3,8 @@
 // This is the dump's hot path (one line per record, a million lines a second), so it writes
 // through a JSONCursor: keys are literal fragments, numbers, hosts, ids and digests are
 // formatted straight from the record's bytes, and the properties string is parsed once into
-// a stack buffer that serves `properties`, `tagsCode`, `keys` and `uniqKey`. Nothing is
-// allocated per record (but for compressed bodies, which are inflated).
+// the writer's scratch buffer, which serves `properties`, `tagsCode`, `keys` and `uniqKey`.
+// Nothing is allocated per record (but for compressed bodies, which are inflated).
 
 extension RecordDescriber {
     public func writeMessage(
@@ -85,42 +85,42 @@ extension RecordDescriber {
         c.literal(",\"propertiesRaw\":")
         c.string(utf8: properties)
         c.literal(",\"properties\":")
-        PropertyPairs.withPairs(in: properties) { pairs in
-            c.byte(UInt8(ascii: "{"))
-            for (i, pair) in pairs.enumerated() {
-                if i > 0 { c.byte(UInt8(ascii: ",")) }
-                c.string(utf8: pair.key)
-                c.byte(UInt8(ascii: ":"))
-                c.string(utf8: pair.value)
+        let pairStorage = c.pairScratch(PropertyPairs.capacity(for: properties))
+        let pairs = UnsafeBufferPointer(start: pairStorage, count: PropertyPairs.collect(properties, into: pairStorage))
+        c.byte(UInt8(ascii: "{"))
+        for (i, pair) in pairs.enumerated() {
+            if i > 0 { c.byte(UInt8(ascii: ",")) }
+            c.string(utf8: pair.key)
+            c.byte(UInt8(ascii: ":"))
+            c.string(utf8: pair.value)
+        }
+        c.byte(UInt8(ascii: "}"))
+        c.literal(",\"offsetMsgId\":\"")
+        c.hex(record.storeHostBytes, uppercase: true)
+        withUnsafeBytes(of: record.physicalOffset.bigEndian) { c.hex($0, uppercase: true) }
+        c.byte(UInt8(ascii: "\""))
+        if flags.contains(.compressed) { writeDecompressed(body, sysFlag: record.sysFlag, into: &c) }
+        if record.check.success {
+            // As MessageRecordView's tagsCode/keys/uniqueKey: last occurrence wins; KEYS is
+            // "" without properties and null when absent.
+            let hasProperties = record.propertiesLength > 0
+            let tags = hasProperties ? PropertyPairs.value(of: "TAGS", in: pairs) : nil
+            let delay = hasProperties ? PropertyPairs.value(of: "DELAY", in: pairs) : nil
+            c.literal(",\"tagsCode\":")
+            c.decimal(hasProperties ? record.tagsCode(tags: tags, delay: delay, delayLevels: delayLevels) : 0)
+            c.literal(",\"keys\":")
+            if !hasProperties {
+                c.literal("\"\"")
+            } else if let keys = PropertyPairs.value(of: "KEYS", in: pairs) {
+                c.string(utf8: keys)
+            } else {
+                c.literal("null")
             }
-            c.byte(UInt8(ascii: "}"))
-            c.literal(",\"offsetMsgId\":\"")
-            c.hex(record.storeHostBytes, uppercase: true)
-            withUnsafeBytes(of: record.physicalOffset.bigEndian) { c.hex($0, uppercase: true) }
-            c.byte(UInt8(ascii: "\""))
-            if flags.contains(.compressed) { writeDecompressed(body, sysFlag: record.sysFlag, into: &c) }
-            if record.check.success {
-                // As MessageRecordView's tagsCode/keys/uniqueKey: last occurrence wins; KEYS is
-                // "" without properties and null when absent.
-                let hasProperties = record.propertiesLength > 0
-                let tags = hasProperties ? PropertyPairs.value(of: "TAGS", in: pairs) : nil
-                let delay = hasProperties ? PropertyPairs.value(of: "DELAY", in: pairs) : nil
-                c.literal(",\"tagsCode\":")
-                c.decimal(hasProperties ? record.tagsCode(tags: tags, delay: delay, delayLevels: delayLevels) : 0)
-                c.literal(",\"keys\":")
-                if !hasProperties {
-                    c.literal("\"\"")
-                } else if let keys = PropertyPairs.value(of: "KEYS", in: pairs) {
-                    c.string(utf8: keys)
-                } else {
-                    c.literal("null")
-                }
-                c.literal(",\"uniqKey\":")
-                if hasProperties, let uniq = PropertyPairs.value(of: "UNIQ_KEY", in: pairs) {
-                    c.string(utf8: uniq)
-                } else {
-                    c.literal("null")
-                }
+            c.literal(",\"uniqKey\":")
+            if hasProperties, let uniq = PropertyPairs.value(of: "UNIQ_KEY", in: pairs) {
+                c.string(utf8: uniq)
+            } else {
+                c.literal("null")
             }
         }
         writeCheck(record.check, into: &c)

@@ -45,7 +45,8 @@ final class MessageLinePipeline {
     /// Queues `record` (of `file`) for formatting; may write earlier batches to `sink`.
     func append(_ record: MessageRecordView, file: String, fileFromOffset: Int64, into sink: LineSink) {
         var batch = batches[filling]
-        if !batch.records.isEmpty && (batch.file != file || batch.fileFromOffset != fileFromOffset) {
+        // A batch holds one file's records (file names are their start offsets).
+        if !batch.records.isEmpty && batch.fileFromOffset != fileFromOffset {
             submitFilling(into: sink)
             batch = batches[filling]
         }
