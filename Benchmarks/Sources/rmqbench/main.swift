@@ -26,6 +26,9 @@ struct Benchmark {
 struct Result {
     var name: String
     var seconds: [Double]
+    /// CPU time (user + system, all threads) of each pass: steadier than wall clock on a
+    /// machine shared with other work.
+    var cpuSeconds: [Double]
     var records: Int
     var bytes: Int64
     var peakRSS: Int  // bytes
@@ -36,6 +39,11 @@ struct Result {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
     var minimum: Double { seconds.min() ?? 0 }
+    var cpuMedian: Double {
+        let sorted = cpuSeconds.sorted()
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
     var recordsPerSecond: Double { Double(records) / median }
     var bytesPerSecond: Double { Double(bytes) / median }
 }
@@ -44,6 +52,14 @@ func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// CPU time of this process so far (user + system, all threads).
+func cpuTime() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
 /// Resets the peak RSS of this process (Linux: "5" to clear_refs).
@@ -213,29 +229,33 @@ for bench in benchmarks {
     let warm = try bench.run()
     precondition(warm == store.messages, "\(bench.name): \(warm) records, expected \(store.messages)")
     var seconds: [Double] = []
+    var cpuSeconds: [Double] = []
     for _ in 0..<iterations {
         let start = now()
+        let cpuStart = cpuTime()
         let count = try bench.run()
         seconds.append(now() - start)
+        cpuSeconds.append(cpuTime() - cpuStart)
         precondition(count == store.messages)
     }
-    let result = Result(name: bench.name, seconds: seconds, records: store.messages, bytes: store.dataBytes,
-                        peakRSS: peakRSS())
+    let result = Result(name: bench.name, seconds: seconds, cpuSeconds: cpuSeconds, records: store.messages,
+                        bytes: store.dataBytes, peakRSS: peakRSS())
     results.append(result)
     print("\(bench.name): median \(formatSeconds(result.median)) (min \(formatSeconds(result.minimum))), "
           + "\(formatRate(result.recordsPerSecond, unit: "records/s")), \(formatRate(result.bytesPerSecond, unit: "B/s")), "
-          + "peak RSS \(result.peakRSS >> 20) MiB")
+          + "CPU \(formatSeconds(result.cpuMedian)), peak RSS \(result.peakRSS >> 20) MiB")
 }
 
 // MARK: - Table
 
 print("")
-print("| benchmark | median | min | records/s | GB/s | vs decode (checkCRC: true) | peak RSS MiB |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| benchmark | median | min | records/s | GB/s | vs decode (checkCRC: true) | CPU / pass | peak RSS MiB |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 let reference = results.first { $0.name == "decode (checkCRC: true)" }
 for result in results {
     let ratio = reference.map { format2(result.recordsPerSecond / $0.recordsPerSecond) + "x" } ?? "-"
     print("| \(result.name) | \(formatSeconds(result.median)) | \(formatSeconds(result.minimum)) | "
-          + "\(format2(result.recordsPerSecond / 1e6)) M | \(format2(result.bytesPerSecond / 1e9)) | \(ratio) | \(result.peakRSS >> 20) |")
+          + "\(format2(result.recordsPerSecond / 1e6)) M | \(format2(result.bytesPerSecond / 1e9)) | \(ratio) | "
+          + "\(formatSeconds(result.cpuMedian)) | \(result.peakRSS >> 20) |")
 }
 close(devNull)
