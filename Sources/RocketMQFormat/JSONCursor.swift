@@ -112,35 +112,46 @@ struct JSONCursor {
             position.pointee = UInt8(ascii: "-")
             position += 1
         }
-        // Digits go right to left into a stack scratch, two at a time, then out in one copy.
+        // Digits go right to left straight into place, two at a time (stores only: a scratch
+        // buffer read back as words stalls on store forwarding).
         let pairs: StaticString =
             "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
         let table = pairs.utf8Start
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let written = withUnsafeMutableBytes(of: &scratch) { raw -> Int in
-            let end = raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + 24
-            var start = end
-            while magnitude >= 100 {
-                let pair = Int(truncatingIfNeeded: magnitude % 100)
-                magnitude /= 100
-                start -= 2
-                start[0] = table[2 &* pair]
-                start[1] = table[2 &* pair &+ 1]
-            }
-            if magnitude >= 10 {
-                let pair = Int(truncatingIfNeeded: magnitude)
-                start -= 2
-                start[0] = table[2 &* pair]
-                start[1] = table[2 &* pair &+ 1]
-            } else {
-                start -= 1
-                start[0] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
-            }
-            let count = end - start
-            Self.copySmall(UnsafeRawPointer(start), count, to: UnsafeMutableRawPointer(position))
-            return count
+        let end = position + Self.digitCount(magnitude)
+        var cursor = end
+        while magnitude >= 100 {
+            let pair = Int(truncatingIfNeeded: magnitude % 100) &* 2
+            magnitude /= 100
+            cursor -= 2
+            cursor[0] = table[pair]
+            cursor[1] = table[pair &+ 1]
         }
-        position += written
+        if magnitude >= 10 {
+            let pair = Int(truncatingIfNeeded: magnitude) &* 2
+            cursor[-2] = table[pair]
+            cursor[-1] = table[pair &+ 1]
+        } else {
+            cursor[-1] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
+        }
+        position = end
+    }
+
+    /// Decimal digits of `value` (1 for 0).
+    @inline(__always)
+    static func digitCount(_ value: UInt64) -> Int {
+        if value < 100_000_000 {
+            if value < 10_000 { return value < 100 ? (value < 10 ? 1 : 2) : (value < 1_000 ? 3 : 4) }
+            return value < 1_000_000 ? (value < 100_000 ? 5 : 6) : (value < 10_000_000 ? 7 : 8)
+        }
+        if value < 10_000_000_000_000_000 {
+            if value < 1_000_000_000_000 {
+                return value < 10_000_000_000 ? (value < 1_000_000_000 ? 9 : 10) : (value < 100_000_000_000 ? 11 : 12)
+            }
+            return value < 100_000_000_000_000
+                ? (value < 10_000_000_000_000 ? 13 : 14) : (value < 1_000_000_000_000_000 ? 15 : 16)
+        }
+        if value < 1_000_000_000_000_000_000 { return value < 100_000_000_000_000_000 ? 17 : 18 }
+        return value < 10_000_000_000_000_000_000 ? 19 : 20
     }
 
     // MARK: hex
@@ -242,34 +253,41 @@ struct JSONCursor {
         // Each byte grows to at most 6 (`\u00xx`); reserve for the common case and top up
         // only when an escape is written.
         reserve(count)
+        var out = position  // a local: `position` lives behind `inout self`
         var checked = validUTF8
         var i = 0
         while i < count {
-            if count - i >= 8 {
+            if count &- i >= 8 {
                 let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 if !Self.needsEscapeOrCheck(word, nonASCIIChecked: checked) {
-                    UnsafeMutableRawPointer(position).storeBytes(of: word, as: UInt64.self)
-                    position += 8
-                    i += 8
+                    UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+                    out += 8
+                    i &+= 8
                     continue
                 }
             }
-            let end = min(i + 8, count)
+            let end = min(i &+ 8, count)
             while i < end {
                 let byte = source.load(fromByteOffset: i, as: UInt8.self)
-                if byte >= 0x80 && !checked {
-                    guard UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: bytes[i...])) else { return false }
-                    checked = true
-                }
-                if byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                    writeEscape(byte, remaining: count - i)
+                if _slowPath(byte < 0x20 || byte == 0x22 || byte == 0x5C) {
+                    position = out
+                    writeEscape(byte, remaining: count &- i)
+                    out = position
                 } else {
-                    position.pointee = byte
-                    position += 1
+                    if _slowPath(byte >= 0x80 && !checked) {
+                        guard UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: bytes[i...])) else {
+                            position = out
+                            return false
+                        }
+                        checked = true
+                    }
+                    out.pointee = byte
+                    out += 1
                 }
-                i += 1
+                i &+= 1
             }
         }
+        position = out
         return true
     }
 
