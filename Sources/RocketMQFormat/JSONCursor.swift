@@ -245,6 +245,35 @@ struct JSONCursor {
         byte(UInt8(ascii: "\""))
     }
 
+    /// `string(name)` for a string repeated line after line (a file name): escaped once,
+    /// then copied.
+    mutating func repeatedString(_ name: String) {
+        if name != buffer.cachedFileName {
+            let start = position - buffer.base
+            string(name)
+            buffer.cachedFileName = name
+            buffer.cachedFileNameJSON = Array(UnsafeBufferPointer(start: buffer.base + start, count: position - buffer.base - start))
+            return
+        }
+        buffer.cachedFileNameJSON.withUnsafeBytes { raw($0) }
+    }
+
+    /// Offset of the next byte written in the line buffer (for `copyWritten`).
+    var offset: Int { position - buffer.base }
+
+    /// Appends a copy of bytes written earlier on this line (`offset` before and after them).
+    mutating func copyWritten(from start: Int, to end: Int) {
+        let count = end - start
+        reserve(count)
+        Self.copySmallOrMove(UnsafeRawPointer(buffer.base + start), count, to: UnsafeMutableRawPointer(position))
+        position += count
+    }
+
+    @inline(__always)
+    static func copySmallOrMove(_ source: UnsafeRawPointer, _ count: Int, to target: UnsafeMutableRawPointer) {
+        if count <= 64 { copySmall(source, count, to: target) } else { target.copyMemory(from: source, byteCount: count) }
+    }
+
     /// Appends the escaped bytes; returns false (having written part of them) when they are
     /// not valid UTF-8 and `validUTF8` was not promised.
     private mutating func appendEscaped(_ bytes: UnsafeRawBufferPointer, validUTF8: Bool) -> Bool {

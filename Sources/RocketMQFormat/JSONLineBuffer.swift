@@ -14,6 +14,11 @@ final class JSONLineBuffer {
         base = .allocate(capacity: self.capacity)
     }
 
+    /// The last file name written by `JSONCursor.fileName` and its escaped form: every
+    /// line of a file repeats it.
+    var cachedFileName = ""
+    var cachedFileNameJSON: [UInt8] = []
+
     /// Scratch for the properties map of the line being written (PropertyPairs).
     private var pairs: UnsafeMutablePointer<PropertyPairs.Pair>?
     private var pairCapacity = 0

@@ -50,6 +50,11 @@ enum PropertyPairs {
     }
 
     @inline(__always)
+    static func equal(_ a: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        equal(a, UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
     static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         a.count == b.count && (a.count == 0 || memoryEqual(a.baseAddress!, b.baseAddress!, a.count))
     }

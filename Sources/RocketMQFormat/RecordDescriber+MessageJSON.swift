@@ -19,7 +19,7 @@ extension RecordDescriber {
         _ record: MessageRecordView, file: String, fileFromOffset: Int64, into c: inout JSONCursor
     ) {
         c.literal("\"type\":\"msg\",\"file\":")
-        c.string(file)
+        c.repeatedString(file)
         c.literal(",\"filePos\":")
         c.decimal(Int64(record.position))
         c.literal(",\"physicalOffset\":")
@@ -87,12 +87,22 @@ extension RecordDescriber {
         c.literal(",\"properties\":")
         let pairStorage = c.pairScratch(PropertyPairs.capacity(for: properties))
         let pairs = UnsafeBufferPointer(start: pairStorage, count: PropertyPairs.collect(properties, into: pairStorage))
+        // Where the KEYS and UNIQ_KEY values went in the map: the top-level `keys` and
+        // `uniqKey` copy them instead of escaping them again.
+        var keysJSON: Range<Int>?
+        var uniqueKeyJSON: Range<Int>?
         c.byte(UInt8(ascii: "{"))
         for (i, pair) in pairs.enumerated() {
             if i > 0 { c.byte(UInt8(ascii: ",")) }
             c.string(utf8: pair.key)
             c.byte(UInt8(ascii: ":"))
+            let start = c.offset
             c.string(utf8: pair.value)
+            if PropertyPairs.equal(pair.key, "KEYS") {
+                keysJSON = start..<c.offset
+            } else if PropertyPairs.equal(pair.key, "UNIQ_KEY") {
+                uniqueKeyJSON = start..<c.offset
+            }
         }
         c.byte(UInt8(ascii: "}"))
         c.literal(",\"offsetMsgId\":\"")
@@ -111,14 +121,14 @@ extension RecordDescriber {
             c.literal(",\"keys\":")
             if !hasProperties {
                 c.literal("\"\"")
-            } else if let keys = PropertyPairs.value(of: "KEYS", in: pairs) {
-                c.string(utf8: keys)
+            } else if let keysJSON {
+                c.copyWritten(from: keysJSON.lowerBound, to: keysJSON.upperBound)
             } else {
                 c.literal("null")
             }
             c.literal(",\"uniqKey\":")
-            if hasProperties, let uniq = PropertyPairs.value(of: "UNIQ_KEY", in: pairs) {
-                c.string(utf8: uniq)
+            if hasProperties, let uniqueKeyJSON {
+                c.copyWritten(from: uniqueKeyJSON.lowerBound, to: uniqueKeyJSON.upperBound)
             } else {
                 c.literal("null")
             }
