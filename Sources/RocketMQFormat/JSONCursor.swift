@@ -11,17 +11,36 @@ struct JSONCursor {
     private var position: UnsafeMutablePointer<UInt8>
     private var limit: UnsafeMutablePointer<UInt8>
 
+    // Copied from the buffer (plain pointers and integers) so the hot path never calls into
+    // the class, which would cost a retain/release pair per call.
+    private var pairs: UnsafeMutablePointer<PropertyPairs.Pair>?
+    private var pairCapacity: Int
+    private let repeated: UnsafeRawPointer?
+    private let repeatedCount: Int
+    private let repeatedJSONCount: Int
+
     init(buffer: JSONLineBuffer) {
         self.buffer = buffer
         position = buffer.base + buffer.count
         limit = buffer.base + buffer.capacity
+        pairs = buffer.pairs
+        pairCapacity = buffer.pairCapacity
+        repeated = UnsafeRawPointer(buffer.repeated)
+        repeatedCount = buffer.repeatedCount
+        repeatedJSONCount = buffer.repeatedJSONCount
     }
 
     /// Hands the written length back to the buffer.
     func finish() { buffer.count = position - buffer.base }
 
     /// Scratch room for `count` property pairs, valid until the next call.
-    func pairScratch(_ count: Int) -> UnsafeMutablePointer<PropertyPairs.Pair> { buffer.pairScratch(count) }
+    mutating func pairScratch(_ count: Int) -> UnsafeMutablePointer<PropertyPairs.Pair> {
+        if let pairs, pairCapacity >= count { return pairs }
+        let grown = buffer.pairScratch(count)
+        pairs = grown
+        pairCapacity = buffer.pairCapacity
+        return grown
+    }
 
     // MARK: room
 
@@ -248,14 +267,22 @@ struct JSONCursor {
     /// `string(name)` for a string repeated line after line (a file name): escaped once,
     /// then copied.
     mutating func repeatedString(_ name: String) {
-        if name != buffer.cachedFileName {
-            let start = position - buffer.base
-            string(name)
-            buffer.cachedFileName = name
-            buffer.cachedFileNameJSON = Array(UnsafeBufferPointer(start: buffer.base + start, count: position - buffer.base - start))
-            return
+        let cached = name.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            guard let repeated,
+                  PropertyPairs.equal(UnsafeRawBufferPointer(utf8), UnsafeRawBufferPointer(start: repeated, count: repeatedCount))
+            else { return false }
+            raw(UnsafeRawBufferPointer(start: repeated + repeatedCount, count: repeatedJSONCount))
+            return true
         }
-        buffer.cachedFileNameJSON.withUnsafeBytes { raw($0) }
+        guard cached != true else { return }
+        let start = offset
+        string(name)
+        var copy = name
+        copy.withUTF8 { utf8 in
+            buffer.remember(
+                UnsafeRawBufferPointer(utf8),
+                json: UnsafeRawBufferPointer(start: buffer.base + start, count: offset - start))
+        }
     }
 
     /// Offset of the next byte written in the line buffer (for `copyWritten`).

@@ -14,18 +14,20 @@ final class JSONLineBuffer {
         base = .allocate(capacity: self.capacity)
     }
 
-    /// The last file name written by `JSONCursor.fileName` and its escaped form: every
-    /// line of a file repeats it.
-    var cachedFileName = ""
-    var cachedFileNameJSON: [UInt8] = []
+    /// A string repeated line after line (the file name, `JSONCursor.repeatedString`): its
+    /// UTF-8 then its escaped JSON form, in raw memory so that checking it costs no ARC.
+    private(set) var repeated: UnsafeMutableRawPointer?
+    private(set) var repeatedCount = 0
+    private(set) var repeatedJSONCount = 0
 
     /// Scratch for the properties map of the line being written (PropertyPairs).
-    private var pairs: UnsafeMutablePointer<PropertyPairs.Pair>?
-    private var pairCapacity = 0
+    private(set) var pairs: UnsafeMutablePointer<PropertyPairs.Pair>?
+    private(set) var pairCapacity = 0
 
     deinit {
         base.deallocate()
         pairs?.deallocate()
+        repeated?.deallocate()
     }
 
     /// Room for `count` pairs, reused from line to line (grown, never shrunk).
@@ -38,6 +40,18 @@ final class JSONLineBuffer {
         return fresh
     }
 
+    /// Remembers `utf8` and the JSON text written for it.
+    func remember(_ utf8: UnsafeRawBufferPointer, json: UnsafeRawBufferPointer) {
+        repeated?.deallocate()
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(utf8.count + json.count, 1), alignment: 8)
+        if let source = utf8.baseAddress { memory.copyMemory(from: source, byteCount: utf8.count) }
+        if let source = json.baseAddress { (memory + utf8.count).copyMemory(from: source, byteCount: json.count) }
+        repeated = memory
+        repeatedCount = utf8.count
+        repeatedJSONCount = json.count
+    }
+
+    /// The written bytes, in a new buffer (scratch and caches are not shared).
     func copy() -> JSONLineBuffer {
         let clone = JSONLineBuffer(capacity: capacity)
         clone.base.update(from: base, count: count)

@@ -44,6 +44,8 @@ public struct CommitLogDump {
             layout: layout, checkOptions: RecordCheckOptions(delayLevels: describer.delayLevels),
             continuePastDamage: continuePastDamage)
         let pipeline = format == .json && jobs > 1 ? MessageLinePipeline(describer: describer, workers: jobs) : nil
+        var currentName = ""
+        var currentFromOffset: Int64 = 0
         func visit(_ event: CommitLogWalker.Event) -> CommitLogWalker.Control {
             if sink.isClosed { return .finish }
             writer.reset()
@@ -53,6 +55,8 @@ public struct CommitLogDump {
             switch event {
             case .fileStart(let file):
                 summary.files += 1
+                currentName = file.name
+                currentFromOffset = file.fromOffset
                 guard structure else { return .proceed }
                 if format == .json {
                     describer.writeFileStart(name: file.name, fromOffset: file.fromOffset, size: file.size,
@@ -62,8 +66,10 @@ public struct CommitLogDump {
                     sink.writeLine("file \(file.relativePath): from \(file.fromOffset), size \(file.size)"
                                    + (file.size != layout.commitLogFileSize ? " (configured \(layout.commitLogFileSize))" : ""))
                 }
-            case .message(let file, let record):
-                let offset = file.fromOffset + Int64(record.position)
+            case .message(_, let record):
+                // The file from its fileStart event: binding it here would copy (retain) its
+                // strings for every record.
+                let offset = currentFromOffset + Int64(record.position)
                 if offset >= filter.toOffset { return .finish }
                 summary.messages += 1
                 summary.bytes += Int64(max(record.totalSize, 0))
@@ -72,12 +78,12 @@ public struct CommitLogDump {
                 if let limit = filter.limit, summary.printed >= limit { return .finish }
                 summary.printed += 1
                 if let pipeline {
-                    pipeline.append(record, file: file.name, fileFromOffset: file.fromOffset, into: sink)
+                    pipeline.append(record, file: currentName, fileFromOffset: currentFromOffset, into: sink)
                 } else if format == .json {
-                    describer.writeMessage(record, file: file.name, fileFromOffset: file.fromOffset, into: &writer)
+                    describer.writeMessage(record, file: currentName, fileFromOffset: currentFromOffset, into: &writer)
                     writer.withBytes { sink.writeLine($0) }
                 } else {
-                    sink.writeLine(describer.describe(record, fileFromOffset: file.fromOffset))
+                    sink.writeLine(describer.describe(record, fileFromOffset: currentFromOffset))
                     if hexView {
                         sink.writeLine(HexDump.format(record.bytes, startOffset: offset, indent: "  "))
                     }
