@@ -19,6 +19,8 @@ public struct CommitLogDump {
     /// Threads that format JSON message lines (the SHA-256 of bodies dominates); 1 formats
     /// on the walking thread. Output is the same, in the same order, whatever the count.
     public var jobs = CommitLogDump.defaultJobs
+    /// Records per batch handed to a formatting thread (with `jobs` > 1).
+    public var batchSize = 256
 
     public init() {}
 
@@ -43,7 +45,7 @@ public struct CommitLogDump {
         let walker = CommitLogWalker(
             layout: layout, checkOptions: RecordCheckOptions(delayLevels: describer.delayLevels),
             continuePastDamage: continuePastDamage)
-        let pipeline = format == .json && jobs > 1 ? MessageLinePipeline(describer: describer, workers: jobs) : nil
+        let pipeline = format == .json && jobs > 1 ? MessageLinePipeline(describer: describer, workers: jobs, batchSize: max(1, batchSize)) : nil
         var currentName = ""
         var currentFromOffset: Int64 = 0
         func visit(_ event: CommitLogWalker.Event) -> CommitLogWalker.Control {
