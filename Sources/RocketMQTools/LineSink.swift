@@ -62,6 +62,12 @@ public final class LineSink {
             }
             return
         }
+        if bytes.count >= 1 << 16 {
+            // A large block (a batch of dump lines): write it as it is rather than copy it.
+            flush()
+            writeAll(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { flush() }
     }
@@ -78,18 +84,22 @@ public final class LineSink {
 
     public func flush() {
         guard fd >= 0, !buffer.isEmpty, !isClosed else { buffer.removeAll(keepingCapacity: true); return }
-        var done = 0
-        buffer.withUnsafeBytes { raw in
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    isClosed = true
-                    return
-                }
-                done += n
-            }
-        }
+        buffer.withUnsafeBytes { writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes `raw` to the descriptor; a failed write (EPIPE: the reader went away) closes the sink.
+    private func writeAll(_ raw: UnsafeRawBufferPointer) {
+        guard fd >= 0, !isClosed, let base = raw.baseAddress else { return }
+        var done = 0
+        while done < raw.count {
+            let n = write(fd, base + done, raw.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                isClosed = true
+                return
+            }
+            done += n
+        }
     }
 }
