@@ -105,7 +105,7 @@ func dumpJSON(jobs: Int = CommitLogDump.defaultJobs, digests: Bool = true) throw
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .peakMemoryResident, recordsPerSecond, megabytesPerSecond],
+        metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, recordsPerSecond, megabytesPerSecond],
         warmupIterations: 1,
         scalingFactor: .mega,
         maxDuration: .seconds(120),
