@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Dispatch
 import RocketMQFormat
 import RocketMQStore
 
@@ -113,6 +114,10 @@ public struct CommitLogDump {
             return .proceed
         }
         // CommitLogWalker.walk, with the queued lines finished before each file is unmapped.
+        // With workers, a finished file is unmapped on another thread (tearing down a 1 GiB
+        // mapping takes tens of milliseconds) while the walk goes on; `run` waits for it.
+        let unmapping = DispatchGroup()
+        defer { unmapping.wait() }
         for file in layout.commitLogFiles {
             if file.fromOffset + max(file.size, 1) <= filter.fromOffset { continue }
             if file.fromOffset >= filter.toOffset { break }
@@ -120,6 +125,9 @@ public struct CommitLogDump {
             let control = try region.withBytes { bytes in
                 defer { pipeline?.finishPending(into: sink) }
                 return try walker.walkFile(file, bytes: bytes, visit)
+            }
+            if pipeline != nil {
+                DispatchQueue.global().async(group: unmapping) { withExtendedLifetime(region) {} }
             }
             if control == .finish { break }
         }
