@@ -6,6 +6,10 @@ enum PropertyPairs {
     struct Pair {
         var key: UnsafeRawBufferPointer
         var value: UnsafeRawBufferPointer
+        /// Where the escaped key and value already stand in the line being written (offsets
+        /// into the line buffer), when `JSONCursor.propertiesRaw` could tell; else empty.
+        var keyJSON: Range<Int> = 0..<0
+        var valueJSON: Range<Int> = 0..<0
     }
 
     /// Room `collect` may need for `properties`: a kept pair takes at least 3 bytes (key,
@@ -27,7 +31,25 @@ enum PropertyPairs {
             (storage + count).initialize(to: Pair(key: key, value: value))
             count += 1
         }
-        // Insertion sort: a handful of pairs per record.
+        sort(storage, count: count)
+        return count
+    }
+
+    /// Adds a pair in Java's map order rules (a later duplicate replaces the value);
+    /// `count` pairs are in `storage` already.
+    @inline(__always)
+    static func add(_ pair: Pair, to storage: UnsafeMutablePointer<Pair>, count: inout Int) {
+        for i in 0..<count where equal(storage[i].key, pair.key) {
+            storage[i].value = pair.value
+            storage[i].valueJSON = pair.valueJSON
+            return
+        }
+        (storage + count).initialize(to: pair)
+        count += 1
+    }
+
+    /// Insertion sort by key bytes: a handful of pairs per record.
+    static func sort(_ storage: UnsafeMutablePointer<Pair>, count: Int) {
         var i = 1
         while i < count {
             let pair = storage[i]
@@ -39,7 +61,6 @@ enum PropertyPairs {
             storage[j + 1] = pair
             i += 1
         }
-        return count
     }
 
     /// The value of `key` among distinct `pairs`.

@@ -83,10 +83,18 @@ extension RecordDescriber {
         c.decimal(Int64(record.propertiesLength))
         let properties = record.propertiesBytes
         c.literal(",\"propertiesRaw\":")
-        c.string(utf8: properties)
-        c.literal(",\"properties\":")
         let pairStorage = c.pairScratch(PropertyPairs.capacity(for: properties))
-        let pairs = UnsafeBufferPointer(start: pairStorage, count: PropertyPairs.collect(properties, into: pairStorage))
+        let pairs: UnsafeBufferPointer<PropertyPairs.Pair>
+        let escapedOnce: Bool
+        if let count = c.propertiesRaw(properties, pairs: pairStorage) {
+            pairs = UnsafeBufferPointer(start: pairStorage, count: count)
+            escapedOnce = true
+        } else {
+            c.string(utf8: properties)
+            pairs = UnsafeBufferPointer(start: pairStorage, count: PropertyPairs.collect(properties, into: pairStorage))
+            escapedOnce = false
+        }
+        c.literal(",\"properties\":")
         // Where the KEYS and UNIQ_KEY values went in the map: the top-level `keys` and
         // `uniqKey` copy them instead of escaping them again.
         var keysJSON: Range<Int>?
@@ -94,10 +102,21 @@ extension RecordDescriber {
         c.byte(UInt8(ascii: "{"))
         for (i, pair) in pairs.enumerated() {
             if i > 0 { c.byte(UInt8(ascii: ",")) }
-            c.string(utf8: pair.key)
-            c.byte(UInt8(ascii: ":"))
-            let start = c.offset
-            c.string(utf8: pair.value)
+            let start: Int
+            if escapedOnce {
+                c.byte(UInt8(ascii: "\""))
+                c.copyWritten(from: pair.keyJSON.lowerBound, to: pair.keyJSON.upperBound)
+                c.literal("\":")
+                start = c.offset
+                c.byte(UInt8(ascii: "\""))
+                c.copyWritten(from: pair.valueJSON.lowerBound, to: pair.valueJSON.upperBound)
+                c.byte(UInt8(ascii: "\""))
+            } else {
+                c.string(utf8: pair.key)
+                c.byte(UInt8(ascii: ":"))
+                start = c.offset
+                c.string(utf8: pair.value)
+            }
             if PropertyPairs.equal(pair.key, "KEYS") {
                 keysJSON = start..<c.offset
             } else if PropertyPairs.equal(pair.key, "UNIQ_KEY") {
