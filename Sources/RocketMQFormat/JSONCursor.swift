@@ -254,8 +254,8 @@ struct JSONCursor {
     mutating func string(_ text: String) {
         byte(UInt8(ascii: "\""))
         // Native strings are contiguous UTF-8: no copy (and no retain) of the text.
-        let done = text.utf8.withContiguousStorageIfAvailable { utf8 in
-            _ = appendEscaped(UnsafeRawBufferPointer(utf8), validUTF8: true)
+        let done: Bool? = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            appendEscaped(UnsafeRawBufferPointer(utf8), validUTF8: true)
         }
         if done == nil {
             var copy = text
