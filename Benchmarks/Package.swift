@@ -47,6 +47,14 @@ let package = Package(
                 .product(name: "RocketMQTools", package: "rmqstore"),
             ]
         ),
+        // The store engine: put throughput, sync-flush latency, reopen times.
+        .executableTarget(
+            name: "enginebench",
+            dependencies: [
+                .product(name: "RocketMQFormat", package: "rmqstore"),
+                .product(name: "RocketMQStore", package: "rmqstore"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

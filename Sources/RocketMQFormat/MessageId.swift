@@ -16,6 +16,12 @@ public enum MessageId {
         return writer.bytes.withUnsafeBytes { offsetMessageId(storeHost: $0, physicalOffset: physicalOffset) }
     }
 
+    /// The physical offset an offset message id names, in either case of hex (its store host
+    /// is not checked: a store cannot know which address it was served under).
+    public static func physicalOffset(ofOffsetMessageId id: String) -> Int64? {
+        decodeOffsetMessageId(id.uppercased())?.physicalOffset
+    }
+
     /// `MessageDecoder.decodeMessageId`: 32 chars means IPv4, 56 means IPv6.
     public static func decodeOffsetMessageId(_ id: String) -> (storeHost: HostAddress, physicalOffset: Int64)? {
         guard id.utf8.count == 32 || id.utf8.count == 56, let bytes = Hex.decode(id) else { return nil }

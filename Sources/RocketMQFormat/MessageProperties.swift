@@ -105,3 +105,30 @@ public enum MessageProperties {
         keys.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     }
 }
+
+extension MessageProperties {
+    /// The stored string without every pair whose name is `key`, other pairs and separators kept
+    /// in order (what Java's HashMap.remove + re-serialise gives for the remaining keys). A final
+    /// separator is kept only if the input had one.
+    public static func removing(_ key: String, from bytes: [UInt8]) -> [UInt8] {
+        let keyBytes = Array(key.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        var wroteAny = false
+        while index < bytes.count {
+            var end = index
+            while end < bytes.count && bytes[end] != propertySeparator { end += 1 }
+            let pair = bytes[index..<end]
+            let name = pair.firstIndex(of: nameValueSeparator).map { bytes[index..<$0] } ?? pair
+            if !name.elementsEqual(keyBytes) && !pair.isEmpty {
+                if wroteAny { out.append(propertySeparator) }
+                out.append(contentsOf: pair)
+                wroteAny = true
+            }
+            index = end + 1
+        }
+        if bytes.last == propertySeparator && wroteAny { out.append(propertySeparator) }
+        return out
+    }
+}

@@ -137,9 +137,10 @@ public struct MessageRecordView {
         return tagsCode(tags: tags, delay: delay, delayLevels: delayLevels)
     }
 
-    /// tagsCode from the (last) TAGS and DELAY values, for callers that already parsed the
-    /// properties.
-    func tagsCode(tags: UnsafeRawBufferPointer?, delay: UnsafeRawBufferPointer?, delayLevels: DelayLevelTable) -> Int64 {
+    /// `tagsCode(delayLevels:)` from TAGS and DELAY already found in the properties (one pass
+    /// over the properties for several lookups).
+    public func tagsCode(tags: UnsafeRawBufferPointer?, delay: UnsafeRawBufferPointer?,
+                         delayLevels: DelayLevelTable = .default) -> Int64 {
         var code: Int64 = 0
         if let tags, tags.count > 0 { code = Int64(JavaString.hashCode(utf8: tags)) }
         if let delay, isScheduleTopic, let parsed = JavaString.parseInt(String(decoding: delay, as: UTF8.self)) {

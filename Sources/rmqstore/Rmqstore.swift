@@ -16,6 +16,11 @@ struct Rmqstore: ParsableCommand {
             65 unrecoverable or undecodable data; 74 I/O error; 75 the store is locked by a live broker.
             """,
         version: "0.1.0",
-        subcommands: [Dump.self, Stat.self, Verify.self]
+        subcommands: [
+            Dump.self, Stat.self, Verify.self,
+            Put.self, Get.self, Query.self,
+            Preview.self, Recover.self, Rebuild.self, Salvage.self, Undo.self,
+            Replay.self,
+        ]
     )
 }

@@ -80,3 +80,6 @@ struct StandardError: TextOutputStream {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// `run(_:)` under a name that does not clash with a command's own `run()`.
+func withStoreErrors<T>(_ body: () throws -> T) throws -> T { try run(body) }

@@ -12,13 +12,19 @@ extension Rmqstore {
         static let configuration = CommandConfiguration(
             abstract: "Check a whole store and give a verdict for CI: clean, repairable or damaged.",
             discussion: """
-                Checks every commitlog record (magic, size formula, body CRC, PHYSICALOFFSET = position, \
-                lengths, SYSFLAG), the commitlog files (names, sizes, gaps, blank markers, data after the \
-                end), every consume queue unit against the record it points at (size, topic, queue, queue \
-                offset, tagsCode) and against the log (ahead of it, behind it, holes, empty or wrong-size \
-                files), every index file (header, slot chains, each entry's record carries the key), the \
+                Checks every commitlog record (magic, size formula, body CRC, [5.x] property CRC, \
+                PHYSICALOFFSET = position, lengths, SYSFLAG), the commitlog files (names, sizes, gaps, \
+                blank markers, data after the end), every consume queue unit against the record it points \
+                at (size, topic, queue, queue offset, tagsCode) and against the log (ahead of it, behind \
+                it, holes, empty or wrong-size files), every index file (header against its entries, hash \
+                slot chains as putKey builds them, each entry's record carries the key, entry times), the \
                 checkpoint, abort and lock files, and config/*.json (and .bak), delayOffset.json and \
-                consumerOffset.json against the queues. Every finding is reported, not just the first.
+                consumerOffset.json against the queues. Every finding is reported, not just the first; \
+                after damage the walk resumes at the next record whose PHYSICALOFFSET names its position.
+
+                Consume queues and index files are proven against the log by order-independent 64-bit \
+                digests computed in the same pass; a queue or index file whose digest differs is compared \
+                unit by unit with the records, which is what reports the findings.
 
                 Read-only and safe on a live store: the lock is probed (fcntl F_GETLK), never taken; when \
                 a broker holds it, a failing record at the very end of the log is reported as info \
@@ -28,12 +34,14 @@ extension Rmqstore {
                 physicalOffset for commitlog findings, topic/queueId/queueOffset for queue findings, \
                 expected, found, message) and a final {"type":"summary",...} line.
 
-                Exit status:
+                Finding classes and exit status (the worst finding decides):
                   0   clean: no finding above info
-                  1   repairable: torn tail after a crash, consume queue or index out of step with the \
-                log, missing checkpoint, abort present, bad config (no message data lost)
-                  65  damaged: message data damaged (a record in the middle of the log fails its checks)
-                  74  I/O error
+                  1   repairable: only repairable findings: torn tail after a crash, consume queue or \
+                index out of step with the log, missing checkpoint, abort present, bad config (no \
+                message lost)
+                  65  damaged: message data damaged (a record in the middle of the log fails its \
+                checks, a missing middle commitlog file)
+                  74  unreadable: a file could not be read (I/O error), nothing damaged found elsewhere
                   64  usage error (including a path that is not a store)
                 """)
 
@@ -42,14 +50,15 @@ extension Rmqstore {
         @Option(help: "Output format: text or json (NDJSON).")
         var format: OutputFormat = .text
 
-        @Option(parsing: .upToNextOption,
-                help: "Check only these areas: commitlog, consumequeue, index, checkpoint (with abort/lock/strays), config.")
-        var only: [VerifyOptions.Area] = []
+        @Option(help: ArgumentHelp(
+            "Check only these areas (repeat the option or separate with commas): commitlog, consumequeue, index, "
+                + "checkpoint (with abort/lock/strays), config.", valueName: "areas"))
+        var only: [String] = []
 
         @Option(help: "Print at most this many findings (all are still counted in the verdict).")
         var maxFindings: Int?
 
-        @Option(help: "Check this many commitlog files in parallel.")
+        @Option(help: "Threads: commitlog files are checked in 64 MiB chunks, queues and index entries in parallel.")
         var jobs: Int = 1
 
         @Flag(inversion: .prefixedNo, help: "Progress on stderr (default: on when stderr is a terminal).")
@@ -58,6 +67,22 @@ extension Rmqstore {
         func validate() throws {
             if let maxFindings, maxFindings < 0 { throw ValidationError("--max-findings must not be negative") }
             if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            _ = try areas()
+        }
+
+        /// `--only` values, comma lists allowed.
+        func areas() throws -> Set<VerifyOptions.Area> {
+            var areas = Set<VerifyOptions.Area>()
+            for value in only {
+                for name in value.split(separator: ",") {
+                    guard let area = VerifyOptions.Area(rawValue: String(name)) else {
+                        let valid = VerifyOptions.Area.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw ValidationError("--only: unknown area '\(name)' (expected one of: \(valid))")
+                    }
+                    areas.insert(area)
+                }
+            }
+            return areas.isEmpty ? Set(VerifyOptions.Area.allCases) : areas
         }
 
         func run() throws {
@@ -65,7 +90,7 @@ extension Rmqstore {
             let showProgress = progress ?? (isatty(2) == 1)
             let meter = showProgress ? ProgressMeter() : nil
             let options = VerifyOptions(
-                areas: only.isEmpty ? Set(VerifyOptions.Area.allCases) : Set(only), maxFindings: maxFindings, jobs: jobs,
+                areas: try areas(), maxFindings: maxFindings, jobs: jobs,
                 progress: meter.map { meter in { @Sendable progress in meter.update(progress) } })
             let sink = LineSink()
             let formatter = FindingFormatter(format: format)
@@ -80,7 +105,6 @@ extension Rmqstore {
     }
 }
 
-extension VerifyOptions.Area: ExpressibleByArgument {}
 
 /// Bytes done, rate and ETA on stderr, redrawn at most 10 times a second.
 final class ProgressMeter: @unchecked Sendable {

@@ -31,7 +31,10 @@ import TestSupport
 
     enum Damage: CaseIterable {
         case bodyFlip, crcFlip, totalSizeFlip, magicFlip, physicalOffsetFlip, queueOffsetFlip, zeroedRange
-        case truncateLastFile, deleteMiddleFile, resizeMiddleFile, cqUnitFlip, indexEntryFlip
+        case zeroedRecordStart, duplicatedRange
+        case truncateLastFile, deleteMiddleFile, resizeMiddleFile, shrinkMiddleFile
+        case cqUnitFlip, deleteQueueFile, resizeQueueFile
+        case indexEntryFlip, deleteIndexFile
     }
 
     static func copyStore() throws -> String {
@@ -78,7 +81,16 @@ import TestSupport
         try handle.truncate(atOffset: UInt64(length))
     }
 
-    @Test(arguments: Array(UInt64(1)...UInt64(6)))
+    static func copy(_ path: String, from: Int, count: Int, to: Int) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(from))
+        let bytes = try handle.read(upToCount: count)!
+        try handle.seek(toOffset: UInt64(to))
+        try handle.write(contentsOf: bytes)
+    }
+
+    @Test(arguments: Array(UInt64(1)...UInt64(12)))
     func seededDamageIsReportedWhereItIs(_ seed: UInt64) throws {
         var random = SplitMix(state: seed)
         for damage in Damage.allCases {
@@ -93,6 +105,8 @@ import TestSupport
             var expectedOffset: Int64?
             var expectedFile: String?
             var expectedPosition: Int64?
+            var expectedPositions: Range<Int64>?  // any position in this range of the file
+            var expectedCode: String?
             var minimum = VerifyVerdict.damaged
             switch damage {
             case .bodyFlip:
@@ -146,23 +160,62 @@ import TestSupport
                 let queue = layout.consumeQueues[random.below(layout.consumeQueues.count)]
                 let file = queue.files[0]
                 let bounds = try ConsumeQueueBounds.read(queue)
-                let units = Int(bounds.maxOffset - file.fromOffset / 20)
+                let units = min(Int(bounds.maxOffset - file.fromOffset / 20), Int(file.size) / 20)
                 let position = 20 * random.below(max(1, units))
                 let field = [8 + 3, 12 + 7, 7][random.below(3)]  // size, tagsCode, physical offset low bytes
                 try Self.xor(file.path, at: position + field, with: mask)
                 expectedFile = file.relativePath
                 expectedPosition = Int64(position)
                 minimum = .repairable
+            case .zeroedRecordStart:
+                try Self.zero(victim.file, from: victim.position, count: 8 + random.below(56))
+                expectedOffset = victim.physicalOffset
+            case .duplicatedRange:
+                // An earlier record's bytes written again over the victim (a block written twice).
+                let sources = records.filter { $0.physicalOffset < victim.physicalOffset && $0.totalSize <= victim.totalSize }
+                let source = sources[random.below(sources.count)]
+                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source.file)))[source.position..<(source.position + source.totalSize)]
+                let handle = try FileHandle(forUpdating: URL(fileURLWithPath: victim.file))
+                try handle.seek(toOffset: UInt64(victim.position))
+                try handle.write(contentsOf: Data(bytes))
+                try handle.close()
+                expectedOffset = victim.physicalOffset
+            case .shrinkMiddleFile:
+                let files = layout.commitLogFiles
+                let file = files[1 + random.below(files.count - 4)]
+                try Self.truncate(file.path, to: Int(file.size) - 1 - random.below(Int(file.size) / 2))
+                expectedFile = file.relativePath
+            case .deleteQueueFile:
+                let queues = layout.consumeQueues.filter { $0.files.count >= 2 }
+                let queue = queues[random.below(queues.count)]
+                let file = queue.files[random.below(queue.files.count)]
+                try FileManager.default.removeItem(atPath: file.path)
+                expectedFile = "consumequeue/\(queue.topic)/\(queue.queueId)"
+                minimum = .repairable
+            case .resizeQueueFile:
+                let queue = layout.consumeQueues[random.below(layout.consumeQueues.count)]
+                let file = queue.files[random.below(queue.files.count)]
+                try Self.truncate(file.path, to: 1 + random.below(Int(file.size) - 1))
+                expectedFile = file.relativePath
+                minimum = .repairable
             case .indexEntryFlip:
                 let file = layout.indexFiles[random.below(layout.indexFiles.count - 1)]
                 let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size))!
                 let region = try MappedRegion(path: file.path)
                 let count = Int(try region.withBytes { try IndexHeader(decoding: $0) }.indexCount)
-                let entry = 1 + random.below(count - 1)
+                // Entry 1's time is relative to an inherited timestamp (§8.3): only info.
+                let entry = 2 + random.below(count - 2)
                 let position = indexLayout.entryPosition(entry)
-                try Self.xor(file.path, at: position + 3, with: mask)  // keyHash low byte
+                // keyHash, physical offset, timeDiff or prevIndex (low bytes).
+                let field = [3, 11, 15, 19][random.below(4)]
+                try Self.xor(file.path, at: position + field, with: mask)
                 expectedFile = file.relativePath
-                expectedPosition = Int64(position)
+                expectedPositions = Int64(position)..<Int64(position + 20)
+                minimum = .repairable
+            case .deleteIndexFile:
+                let file = layout.indexFiles[1 + random.below(layout.indexFiles.count - 2)]
+                try FileManager.default.removeItem(atPath: file.path)
+                expectedCode = "index.missing-entries"
                 minimum = .repairable
             }
             var findings: [Finding] = []
@@ -174,10 +227,23 @@ import TestSupport
                 #expect(findings.contains { $0.physicalOffset == expectedOffset && $0.severity > .info }, "\(context)")
             }
             if let expectedFile {
-                #expect(findings.contains {
-                    $0.file == expectedFile && (expectedPosition == nil || $0.position == expectedPosition) && $0.severity > .info
+                #expect(findings.contains { finding in
+                    (finding.file == expectedFile || finding.file?.hasPrefix(expectedFile + "/") == true)
+                        && (expectedPosition == nil || finding.position == expectedPosition)
+                        && (expectedPositions.map { range in finding.position.map(range.contains) ?? false } ?? true)
+                        && finding.severity > .info
                 }, "\(context)")
             }
+            if let expectedCode {
+                #expect(findings.contains { $0.code == expectedCode && $0.severity > .info }, "\(context)")
+            }
+            // The chunked parallel pass finds exactly the same (chunks end where damage is).
+            var chunked = VerifyOptions(jobs: 3, lockHeld: false)
+            chunked.chunkSize = 4096
+            var parallel: [Finding] = []
+            let parallelSummary = StoreVerifier(layout: try StoreLayout.discover(root), options: chunked).run { parallel.append($0) }
+            #expect(VerifyDigestTests.lines(parallel) == VerifyDigestTests.lines(findings), "\(context)")
+            #expect(parallelSummary.verdict == summary.verdict)
         }
     }
 }

@@ -103,14 +103,67 @@ import TestSupport
         #expect(findings.filter { $0.severity > .info }.map(\.code) == [code])
     }
 
+    /// crash_killed has no `corruption` object: what a verifier must see is what RocketMQ's own
+    /// abnormal recovery did. expected/consumequeue.ndjson is RocketMQ's reading of the queues as
+    /// the crash left them (the queue offset after its last unit);
+    /// expected/recovery.json has where the log ends and each queue's maxOffset once recovery
+    /// re-dispatched the log (`afterStart`).
     @Test func crashKilled() throws {
-        let (summary, findings) = try Self.verify(Fixtures.store("rocketmq-4.9.8/crash_killed"))
+        let scenario = "rocketmq-4.9.8/crash_killed"
+        let recovery = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: Fixtures.expected(scenario, "recovery.json")))) as! [String: Any]
+        let afterLoad = recovery["afterLoad"] as! [String: Any]
+        let afterStart = recovery["afterStart"] as! [String: Any]
+        func maxOffsets(_ state: [String: Any]) -> [String: Int64] {
+            (state["consumeQueues"] as! [String: Any]).mapValues { Self.int64(($0 as! [String: Any])["maxOffset"]) }
+        }
+        let dispatched = maxOffsets(afterStart)
+        var loaded: [String: Int64] = [:]
+        for line in try String(contentsOfFile: Fixtures.expected(scenario, "consumequeue.ndjson"), encoding: .utf8)
+            .split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let key = "\(object["topic"]!)/\(object["queueId"]!)"
+            switch object["type"] as? String {
+            case "end": loaded[key] = Self.int64(object["queueOffset"])
+            case "unit": loaded[key] = max(loaded[key] ?? 0, Self.int64(object["queueOffset"]) + 1)
+            default: break
+            }
+        }
+        let (summary, findings) = try Self.verify(Fixtures.store(scenario))
         #expect(summary.verdict == .repairable)
-        #expect(findings.contains { $0.code == "store.abort-present" })
-        let behind = findings.filter { $0.code == "cq.behind-log" }
-        let missing = behind.reduce(Int64(0)) { $0 + Int64($1.expected!)! - Int64($1.found!)! }
-        #expect(missing == 3)
+        #expect(summary.maxOffset == Self.int64(afterLoad["commitLogMaxOffset"]))
+        #expect(findings.contains { $0.code == "store.abort-present" && $0.severity == .repairable })
         #expect(!findings.contains { $0.severity == .damaged })
+        var behindSomewhere = false
+        for location in try StoreLayout.discover(Fixtures.store(scenario)).consumeQueues {
+            let key = "\(location.topic)/\(location.queueId)"
+            let before = try #require(loaded[key]), after = try #require(dispatched[key])
+            let behind = findings.filter { $0.code == "cq.behind-log" && $0.topic == location.topic && $0.queueId == location.queueId }
+            if after > before {
+                behindSomewhere = true
+                #expect(behind.count == 1, "\(key)")
+                #expect(behind.first?.expected == String(after) && behind.first?.found == String(before), "\(key)")
+                #expect(behind.first?.queueOffset == before)
+            } else {
+                #expect(behind.isEmpty, "\(key)")
+            }
+        }
+        #expect(behindSomewhere, "the crash left dispatched messages without units")
+    }
+
+    /// A file that cannot be read is its own class (exit 74), unless damage was found elsewhere.
+    @Test func unreadableFileExits74() throws {
+        let root = try VerifyCorruptionTests.copyStore()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = try StoreLayout.discover(root)
+        // Gone between discovery and reading: open fails.
+        let victim = layout.commitLogFiles[3]
+        try FileManager.default.removeItem(atPath: victim.path)
+        var findings: [Finding] = []
+        let summary = StoreVerifier(layout: layout, options: VerifyOptions(lockHeld: false)).run { findings.append($0) }
+        #expect(summary.verdict == .unreadable)
+        #expect(summary.exitCode == 74)
+        #expect(findings.contains { $0.code == "commitlog.unreadable" && $0.file == victim.relativePath && $0.severity == .unreadable })
     }
 
     @Test func jsonOutputHasPhysicalOffsetAndSummary() throws {
@@ -123,5 +176,59 @@ import TestSupport
         let last = try JSONSerialization.jsonObject(with: Data(formatter.line(summary).utf8)) as! [String: Any]
         #expect(last["type"] as? String == "summary")
         #expect(last["exitCode"] as? Int == 65)
+    }
+}
+
+/// §18 items 9 and 10: invariants recovery does not check, reported as info at the record.
+@Suite struct VerifyRecordInvariantTests {
+    static func copy(_ scenario: String) throws -> String {
+        let root = NSTemporaryDirectory() + "verify-invariants-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: Fixtures.store(scenario), toPath: root)
+        return root
+    }
+
+    /// The first record (file path, position in file, physical offset) matching `predicate`.
+    static func find(_ root: String, _ predicate: (MessageRecordView) -> Bool) throws -> (String, Int, Int64)? {
+        var found: (String, Int, Int64)?
+        try CommitLogWalker(layout: StoreLayout.discover(root)).walk { event in
+            if case .message(let file, let record) = event, record.check.success, found == nil, predicate(record) {
+                found = (file.path, record.position, file.fromOffset + Int64(record.position))
+            }
+            return .proceed
+        }
+        return found
+    }
+
+    static func write(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: Data(bytes))
+    }
+
+    @Test func delayedRecordInTheWrongQueue() throws {
+        let root = try Self.copy("rocketmq-4.9.8/delayed")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (path, position, physical) = try #require(try Self.find(root) { $0.isScheduleTopic && $0.queueId > 0 })
+        try Self.write(path, at: position + 12, [0, 0, 0, 0])  // QUEUEID := 0 (not under the body CRC)
+        let (_, findings) = try VerifyTests.verify(root)
+        #expect(findings.contains { $0.code == "record.delay-queue-mismatch" && $0.physicalOffset == physical && $0.found == "0" })
+    }
+
+    @Test func storeTimeGoingBackwards() throws {
+        let root = try Self.copy("rocketmq-4.9.8/corrupt_base")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = try StoreLayout.discover(root)
+        // A record in the middle of a file (not the first of its file): STORETIMESTAMP := 1.
+        let (path, position, physical) = try #require(try Self.find(root) { $0.position > 0 && $0.physicalOffset > 300_000 })
+        let bornHostLength = 8  // IPv4 fixture: STORETIMESTAMP follows BORNTIMESTAMP (48) and BORNHOST (8)
+        try Self.write(path, at: position + 48 + bornHostLength, [0, 0, 0, 0, 0, 0, 0, 1])
+        for jobs in [1, 3] {
+            var options = VerifyOptions(jobs: jobs, lockHeld: false)
+            options.chunkSize = 4096
+            var findings: [Finding] = []
+            _ = StoreVerifier(layout: layout, options: options).run { findings.append($0) }
+            #expect(findings.contains { $0.code == "log.store-time-backwards" && $0.physicalOffset == physical && $0.found == "1" })
+        }
     }
 }

@@ -103,6 +103,15 @@ func dumpJSON(jobs: Int = CommitLogDump.defaultJobs, digests: Bool = true) throw
     return summary.messages
 }
 
+/// `rmqstore verify` on the generated store (clean: commitlog, consume queues, index, checkpoint).
+func verify(jobs: Int, areas: Set<VerifyOptions.Area> = Set(VerifyOptions.Area.allCases)) -> Int {
+    var alarms = 0
+    let options = VerifyOptions(areas: areas, jobs: jobs, lockHeld: false)
+    let summary = StoreVerifier(layout: store.layout, options: options).run { if $0.severity > .info { alarms += 1 } }
+    precondition(summary.verdict == .clean && alarms == 0, "verify found problems in the generated store")
+    return summary.records
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, recordsPerSecond, megabytesPerSecond],
@@ -130,6 +139,14 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("crc32 (zlib)") { benchmark in
         try pass(benchmark) { try crc(.zlib) }
+    }
+    for jobs in [1, 2] {
+        Benchmark("verify (jobs \(jobs))") { benchmark in
+            try pass(benchmark) { verify(jobs: jobs) }
+        }
+        Benchmark("verify --only commitlog (jobs \(jobs))") { benchmark in
+            try pass(benchmark) { verify(jobs: jobs, areas: [.commitlog]) }
+        }
     }
     if CRC32.isISALAvailable {
         Benchmark("crc32 (isal)") { benchmark in

@@ -1,4 +1,5 @@
-// Writes a synthetic but valid RocketMQ store (commitlog only) for the benchmarks.
+// Writes a synthetic but valid RocketMQ store for the benchmarks: commitlog, consume queues,
+// one index file and the checkpoint, as a cleanly shut down 4.9.8 broker leaves them.
 //
 // N messages with seeded random bodies, TAGS/KEYS/UNIQ_KEY properties, a few topics and
 // queues with consecutive queue offsets, PHYSICALOFFSET = the record's position in the log and
@@ -9,6 +10,12 @@
 //
 // The store is written once: a marker file holding the parameters and totals is written last,
 // and a later run with the same parameters finds it and reuses the store.
+//
+// Consume queues and the index are what the dispatcher would write (FORMAT.md §7.1, §8.3–8.4):
+// one 20-byte unit per record in its queue's file (default 300,000 units per file), and one
+// index entry per key (UNIQ_KEY, then each KEYS token) through IndexFileWriter.putKey into a
+// default-size (420,000,040-byte, sparse) index file, so that `rmqstore verify` finds a clean
+// store and checks every unit and entry against its record.
 
 #if canImport(Glibc)
 import Glibc
@@ -91,6 +98,7 @@ public struct StoreGenerator: Sendable {
 
     var markerText: String {
         "messages=\(messages) fileSize=\(fileSize) bodySize=\(bodySize) topics=\(topics) queues=\(queuesPerTopic) seed=\(seed)"
+            + " layout=commitlog+consumequeue(sparse)+index+checkpoint"
     }
 
     /// Returns the existing store when its marker matches, else writes it.
@@ -142,6 +150,9 @@ public struct StoreGenerator: Sendable {
         let baseTime: Int64 = 1_767_225_600_000  // 2026-01-01T00:00:00Z
 
         let writer = try FileWriter(directory: root + "/commitlog", fileSize: fileSize)
+        var queues = QueueWriter(root: root, topics: topicNames, queuesPerTopic: queuesPerTopic)
+        let indexFile = try IndexWriter(directory: root + "/index", name: "20260101000000000")
+        var lastStoreTimestamp: Int64 = 0
         var blanks = 0
         var position: Int64 = 0  // logical offset of the write position
         for index in 0..<messages {
@@ -186,13 +197,105 @@ public struct StoreGenerator: Sendable {
             }
             record.physicalOffset = position
             try writer.append(length) { record.encodeUnchecked(into: $0) }
+            let tag = tags[index % tags.count]
+            queues.append(slot: slot, unit: ConsumeQueueUnit(
+                physicalOffset: position, size: Int32(length), tagsCode: Int64(JavaString.hashCode(tag))))
+            let topic = topicNames[topicIndex]
+            for key in [uniq, "order-\(index)", "user-\(index % 9973)"] {
+                precondition(indexFile.putKey(IndexKey(topic: topic, key: key), phyOffset: position, storeTimestamp: born + 1),
+                             "index file full")
+            }
+            lastStoreTimestamp = born + 1
             position += Int64(length)
         }
         let files = try writer.close()
+        try queues.write()
+        try indexFile.close()
+        // Clean shutdown: no abort file; the checkpoint names the last store time.
+        var checkpoint = [UInt8](repeating: 0, count: StoreCheckpoint.fileSize)
+        checkpoint.withUnsafeMutableBytes { raw in
+            _ = StoreCheckpoint(physicMsgTimestamp: lastStoreTimestamp, logicsMsgTimestamp: lastStoreTimestamp).store(into: raw)
+        }
+        try writeWholeFile(root + "/checkpoint", checkpoint)
+        unlink(root + "/abort")
 
         let summaryLine = "dataBytes=\(position) files=\(files) blanks=\(blanks)"
         try writeWholeFile(root + "/" + Self.markerName, Array((markerText + "\n" + summaryLine + "\n").utf8))
         return Summary(messages: messages, dataBytes: position, files: files, blanks: blanks, root: root, reused: false)
+    }
+}
+
+/// Consume queue units per queue, kept in memory (20 bytes a record) and written at the end as
+/// full-size files of `unitsPerFile` units (the tail of the last file stays zero).
+struct QueueWriter {
+    let root: String
+    let topics: [String]
+    let queuesPerTopic: Int
+    let unitsPerFile = ConsumeQueueUnit.defaultUnitsPerFile
+    var units: [[UInt8]]
+
+    init(root: String, topics: [String], queuesPerTopic: Int) {
+        self.root = root
+        self.topics = topics
+        self.queuesPerTopic = queuesPerTopic
+        units = Array(repeating: [], count: topics.count * queuesPerTopic)
+    }
+
+    mutating func append(slot: Int, unit: ConsumeQueueUnit) {
+        units[slot].append(contentsOf: unit.encoded())
+    }
+
+    func write() throws {
+        try makeDirectory(root + "/consumequeue")
+        let fileSize = unitsPerFile * ConsumeQueueUnit.size
+        for (t, topic) in topics.enumerated() {
+            try makeDirectory(root + "/consumequeue/" + topic)
+            for queueId in 0..<queuesPerTopic {
+                let directory = root + "/consumequeue/\(topic)/\(queueId)"
+                try makeDirectory(directory)
+                let bytes = units[t * queuesPerTopic + queueId]
+                var start = 0
+                repeat {
+                    let end = min(bytes.count, start + fileSize)
+                    let name = String(repeating: "0", count: max(0, 20 - String(start).count)) + String(start)
+                    // Full size but sparse past the units, like RocketMQ's preallocated mapped file.
+                    try writeWholeFile(directory + "/" + name, Array(bytes[start..<end]), size: fileSize)
+                    start += fileSize
+                } while start < bytes.count
+            }
+        }
+    }
+}
+
+/// One default-size index file, mapped read-write and filled by `IndexFileWriter.putKey`.
+final class IndexWriter {
+    let writer: IndexFileWriter
+    private let base: UnsafeMutableRawPointer
+    private let size: Int
+
+    init(directory: String, name: String) throws {
+        try makeDirectory(directory)
+        let path = directory + "/" + name
+        let layout = IndexFileLayout.default
+        size = layout.fileSize
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw GeneratorError("open \(path): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        guard ftruncate(fd, off_t(size)) == 0 else { throw GeneratorError("ftruncate \(path)") }
+        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), pointer != MAP_FAILED else {
+            throw GeneratorError("mmap \(path): \(String(cString: strerror(errno)))")
+        }
+        base = pointer
+        writer = try IndexFileWriter(bytes: UnsafeMutableRawBufferPointer(start: pointer, count: size), layout: layout)
+    }
+
+    func putKey(_ key: IndexKey, phyOffset: Int64, storeTimestamp: Int64) -> Bool {
+        writer.putKey(key, phyOffset: phyOffset, storeTimestamp: storeTimestamp)
+    }
+
+    func close() throws {
+        guard msync(base, size, MS_SYNC) == 0 else { throw GeneratorError("msync index") }
+        munmap(base, size)
     }
 }
 
@@ -323,10 +426,11 @@ func readWholeFile(_ path: String) throws -> [UInt8] {
     return out
 }
 
-func writeWholeFile(_ path: String, _ bytes: [UInt8]) throws {
+func writeWholeFile(_ path: String, _ bytes: [UInt8], size: Int? = nil) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else { throw GeneratorError("open \(path)") }
     defer { close(fd) }
     let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
     guard n == bytes.count else { throw GeneratorError("write \(path)") }
+    if let size, ftruncate(fd, off_t(size)) != 0 { throw GeneratorError("ftruncate \(path)") }
 }

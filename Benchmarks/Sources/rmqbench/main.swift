@@ -6,16 +6,19 @@
 // RMQ_BENCH_ITERATIONS); it reports the median and minimum wall clock, the median throughput
 // in records/s (each benchmark's work is scaled to the store's message count) and bytes/s,
 // and the peak resident set size while it ran (VmHWM, reset before each benchmark; it
-// includes the mapped commitlog pages a walk touches).
+// includes the mapped commitlog pages a walk touches) and the peak anonymous resident memory
+// (RssAnon sampled every millisecond by a helper thread: memory beyond the mapped file pages).
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Dispatch
 import RocketMQFormat
 import RocketMQStore
 import RocketMQTools
+import Synchronization
 import StoreGenerator
 
 struct Benchmark {
@@ -26,12 +29,16 @@ struct Benchmark {
 struct Result {
     var name: String
     var seconds: [Double]
-    /// CPU time (user + system, all threads) of each pass: steadier than wall clock on a
-    /// machine shared with other work.
-    var cpuSeconds: [Double]
     var records: Int
     var bytes: Int64
     var peakRSS: Int  // bytes
+    var peakAnonymous: Int  // bytes
+    var cpuSeconds: [Double]  // process CPU time (all threads) per pass
+
+    var medianCPU: Double {
+        let sorted = cpuSeconds.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
 
     var median: Double {
         let sorted = seconds.sorted()
@@ -39,27 +46,22 @@ struct Result {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
     var minimum: Double { seconds.min() ?? 0 }
-    var cpuMedian: Double {
-        let sorted = cpuSeconds.sorted()
-        let n = sorted.count
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
-    }
     var recordsPerSecond: Double { Double(records) / median }
     var bytesPerSecond: Double { Double(bytes) / median }
+}
+
+/// CPU time of the whole process (user + system, every thread): on a shared machine the wall
+/// clock also counts time spent waiting for a core.
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// CPU time of this process so far (user + system, all threads).
-func cpuTime() -> Double {
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
 /// Resets the peak RSS of this process (Linux: "5" to clear_refs).
@@ -89,6 +91,65 @@ func peakRSS() -> Int {
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return usage.ru_maxrss * 1024
+}
+
+/// One field of /proc/self/status in bytes (its value is in kB).
+func statusField(_ name: String) -> Int? {
+    let fd = open("/proc/self/status", O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 8192)
+    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+    guard n > 0 else { return nil }
+    let text = String(decoding: buffer[0..<n], as: UTF8.self)
+    for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+        if let kb = Int(line.filter(\.isNumber)) { return kb * 1024 }
+    }
+    return nil
+}
+
+/// Peak RssAnon (heap, stacks: everything but file-backed pages) while sampling runs.
+final class AnonymousPeak: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var peak = 0
+    private var running = true
+    private var thread = pthread_t()
+
+    init() {
+        pthread_mutex_init(&lock, nil)
+        let unmanaged = Unmanaged.passRetained(self)
+        pthread_create(&thread, nil, { context in
+            let sampler = Unmanaged<AnonymousPeak>.fromOpaque(context!).takeRetainedValue()
+            sampler.loop()
+            return nil
+        }, unmanaged.toOpaque())
+    }
+
+    private func loop() {
+        while true {
+            let value = statusField("RssAnon") ?? 0
+            pthread_mutex_lock(&lock)
+            peak = max(peak, value)
+            let keepGoing = running
+            pthread_mutex_unlock(&lock)
+            if !keepGoing { return }
+            usleep(1000)
+        }
+    }
+
+    /// Returns the peak since the last reset and starts a new measurement.
+    func reset() -> Int {
+        pthread_mutex_lock(&lock)
+        defer { peak = statusField("RssAnon") ?? 0; pthread_mutex_unlock(&lock) }
+        return peak
+    }
+
+    func stop() {
+        pthread_mutex_lock(&lock)
+        running = false
+        pthread_mutex_unlock(&lock)
+        pthread_join(thread, nil)
+    }
 }
 
 func formatRate(_ value: Double, unit: String) -> String {
@@ -182,6 +243,45 @@ func crc(_ implementation: CRC32.Implementation) throws -> Int {
     return store.messages
 }
 
+func verify(jobs: Int, areas: Set<VerifyOptions.Area> = Set(VerifyOptions.Area.allCases)) -> Int {
+    var findings: [Finding] = []
+    let options = VerifyOptions(areas: areas, jobs: jobs, lockHeld: false)
+    let summary = StoreVerifier(layout: layout, options: options).run { findings.append($0) }
+    precondition(summary.verdict == .clean && findings.filter({ $0.severity > .info }).isEmpty,
+                 "verify found problems in the generated store: \(findings.prefix(5))")
+    return summary.records
+}
+
+/// ISA-L CRC over the same bytes, the files split into `threads` interleaved chunks of 64 MiB:
+/// the ceiling for a parallel verify on this machine.
+func crcParallel(threads: Int) throws -> Int {
+    let regions = try dataRanges.map { try MappedRegion(path: $0.path) }
+    let chunk = 64 << 20
+    var work: [(Int, Int, Int)] = []  // region, start, count
+    for (i, range) in dataRanges.enumerated() {
+        var start = 0
+        while start < range.count {
+            work.append((i, start, min(chunk, range.count - start)))
+            start += chunk
+        }
+    }
+    let chunks = work
+    let results = Mutex<UInt32>(0)
+    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+        var index = thread
+        var combined: UInt32 = 0
+        while index < chunks.count {
+            let (region, start, count) = chunks[index]
+            combined ^= CRC32.checksum(
+                UnsafeRawBufferPointer(rebasing: regions[region].bytes[start..<(start + count)]), using: .isal)
+            index += threads
+        }
+        results.withLock { $0 ^= combined }
+    }
+    blackHole(results.withLock { $0 })
+    return store.messages
+}
+
 @inline(never)
 func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
 
@@ -207,9 +307,14 @@ var benchmarks: [Benchmark] = [
     Benchmark(name: "dump-json (jobs: 1)") { try dumpJSON(jobs: 1) },
     Benchmark(name: "dump-json (no digests, jobs: 1)") { try dumpJSON(jobs: 1, digests: false) },
     Benchmark(name: "crc32 (zlib)") { try crc(.zlib) },
+    Benchmark(name: "verify (jobs 1)") { verify(jobs: 1) },
+    Benchmark(name: "verify (jobs 2)") { verify(jobs: 2) },
+    Benchmark(name: "verify --only commitlog (jobs 1)") { verify(jobs: 1, areas: [.commitlog]) },
+    Benchmark(name: "verify --only commitlog (jobs 2)") { verify(jobs: 2, areas: [.commitlog]) },
 ]
 if CRC32.isISALAvailable {
     benchmarks.append(Benchmark(name: "crc32 (isal)") { try crc(.isal) })
+    benchmarks.append(Benchmark(name: "crc32 (isal, 2 threads)") { try crcParallel(threads: 2) })
 } else {
     print("note: ISA-L (libisal2) not found: crc32 (isal) skipped; record CRCs use zlib")
 }
@@ -224,38 +329,45 @@ if listOnly {
 
 print("CRC-32 used by the record check: \(CRC32.implementation.rawValue); iterations: \(iterations) (+1 warm-up)")
 var results: [Result] = []
+let anonymous = AnonymousPeak()
 for bench in benchmarks {
     resetPeakRSS()
+    _ = anonymous.reset()
     let warm = try bench.run()
     precondition(warm == store.messages, "\(bench.name): \(warm) records, expected \(store.messages)")
     var seconds: [Double] = []
-    var cpuSeconds: [Double] = []
+    var cpu: [Double] = []
     for _ in 0..<iterations {
         let start = now()
-        let cpuStart = cpuTime()
+        let cpuStart = cpuNow()
         let count = try bench.run()
         seconds.append(now() - start)
-        cpuSeconds.append(cpuTime() - cpuStart)
+        cpu.append(cpuNow() - cpuStart)
         precondition(count == store.messages)
     }
-    let result = Result(name: bench.name, seconds: seconds, cpuSeconds: cpuSeconds, records: store.messages,
-                        bytes: store.dataBytes, peakRSS: peakRSS())
+    let result = Result(name: bench.name, seconds: seconds, records: store.messages, bytes: store.dataBytes,
+                        peakRSS: peakRSS(), peakAnonymous: anonymous.reset(), cpuSeconds: cpu)
     results.append(result)
     print("\(bench.name): median \(formatSeconds(result.median)) (min \(formatSeconds(result.minimum))), "
           + "\(formatRate(result.recordsPerSecond, unit: "records/s")), \(formatRate(result.bytesPerSecond, unit: "B/s")), "
-          + "CPU \(formatSeconds(result.cpuMedian)), peak RSS \(result.peakRSS >> 20) MiB")
+          + "peak RSS \(result.peakRSS >> 20) MiB, peak RssAnon \(result.peakAnonymous >> 20) MiB")
 }
+anonymous.stop()
 
 // MARK: - Table
 
 print("")
-print("| benchmark | median | min | records/s | GB/s | vs decode (checkCRC: true) | CPU / pass | peak RSS MiB |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| benchmark | median | min | records/s | GB/s | vs decode (checkCRC: true) | vs crc32 (best) | CPU time | GB per CPU-s | peak RSS MiB | peak RssAnon MiB |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 let reference = results.first { $0.name == "decode (checkCRC: true)" }
+// The raw CRC-32 rate over the same bytes in this run: the ceiling for a CRC-checking pass.
+let crcReference = results.filter { $0.name.hasPrefix("crc32") }.max { $0.bytesPerSecond < $1.bytesPerSecond }
 for result in results {
     let ratio = reference.map { format2(result.recordsPerSecond / $0.recordsPerSecond) + "x" } ?? "-"
+    let crcRatio = crcReference.map { format2(result.bytesPerSecond / $0.bytesPerSecond) + "x" } ?? "-"
     print("| \(result.name) | \(formatSeconds(result.median)) | \(formatSeconds(result.minimum)) | "
-          + "\(format2(result.recordsPerSecond / 1e6)) M | \(format2(result.bytesPerSecond / 1e9)) | \(ratio) | "
-          + "\(formatSeconds(result.cpuMedian)) | \(result.peakRSS >> 20) |")
+          + "\(format2(result.recordsPerSecond / 1e6)) M | \(format2(result.bytesPerSecond / 1e9)) | \(ratio) | \(crcRatio) | "
+          + "\(formatSeconds(result.medianCPU)) | \(format2(Double(result.bytes) / result.medianCPU / 1e9)) | "
+          + "\(result.peakRSS >> 20) | \(result.peakAnonymous >> 20) |")
 }
 close(devNull)

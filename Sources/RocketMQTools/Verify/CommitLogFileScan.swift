@@ -30,9 +30,28 @@ struct CommitLogFileScan: Sendable {
     var queueRuns: [VerifyQueueKey: QueueRun] = [:]
     /// The last record the index dispatcher would index that carries a UNIQ_KEY or KEYS.
     var lastKeyedOffset: Int64?
+    /// Per index file (position in layout.indexFiles): the entries its interior should hold.
+    var indexDigests: [IndexDigest] = []
+    /// Keyed records inside the index's span that no index file covers: first offset, count.
+    var unindexed: (first: Int64, count: Int)?
+    var firstStoreTimestamp: Int64 = 0
     var lastStoreTimestamp: Int64 = 0
     /// Set when the file could not be read at all.
     var ioError: String?
+
+    mutating func addUnindexed(_ other: (first: Int64, count: Int)?) {
+        guard let other else { return }
+        if let current = unindexed {
+            unindexed = (min(current.first, other.first), current.count + other.count)
+        } else {
+            unindexed = other
+        }
+    }
+
+    mutating func addIndexDigests(_ other: [IndexDigest]) {
+        if indexDigests.isEmpty { indexDigests = other; return }
+        for i in other.indices { indexDigests[i].add(other[i]) }
+    }
 
     var hasData: Bool { records > 0 || !failures.isEmpty || blankPosition != nil }
     var endedWithBlank: Bool { blankPosition != nil }

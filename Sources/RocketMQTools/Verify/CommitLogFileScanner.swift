@@ -11,23 +11,134 @@ import RocketMQStore
 
 struct CommitLogFileScanner: Sendable {
     var options: RecordCheckOptions
+    /// Only records past this offset are looked at for UNIQ_KEY/KEYS (index completeness): the
+    /// index already covers the log up to its endPhyOffset, and reading the properties of every
+    /// record costs a tenth of the pass. Int64.min: every record; Int64.max: none.
+    var keyedAfter: Int64 = .min
+    /// Index files whose expected entries the pass adds up (nil: the index is not checked).
+    var coverage: IndexCoverage?
 
-    func scan(_ file: SegmentFile) -> CommitLogFileScan {
-        var result = CommitLogFileScan(file: file)
+    /// A mapped file split into chunks that can be scanned in parallel.
+    struct PreparedFile: @unchecked Sendable {  // the region is immutable and read-only
+        var file: SegmentFile
+        var region: MappedRegion?
+        var ioError: String?
+        /// Start of the trailing hole: bytes from here on read as zero.
+        var zeroFrom = 0
+        /// Where each chunk's scan starts (0, then record starts found after each boundary).
+        var starts: [Int] = [0]
+    }
+
+    /// A chunk's scan and where it stopped (nil: at the end of the data or a blank marker).
+    struct ChunkScan: Sendable {
+        var scan: CommitLogFileScan
+        var stoppedAt: Int?
+    }
+
+    /// Maps `file` and picks chunk starts about `chunkSize` apart. A chunk starts at the first
+    /// position at or after its boundary that holds a record whose PHYSICALOFFSET names that
+    /// position; `finish` checks that each chunk's walk ends exactly where the next begins, so
+    /// the result is the serial walk's (and falls back to it otherwise).
+    func prepare(_ file: SegmentFile, chunkSize: Int = .max) -> PreparedFile {
+        var prepared = PreparedFile(file: file)
         do {
             let region = try MappedRegion(path: file.path)
-            region.withBytes { bytes in scan(bytes, into: &result) }
+            prepared.region = region
+            prepared.zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
+            let limit = min(region.count, prepared.zeroFrom)
+            guard chunkSize < limit else { return prepared }
+            region.withBytes { bytes in
+                var boundary = chunkSize
+                while boundary < limit {
+                    guard let start = Self.findRecord(in: bytes, after: boundary - 1, fileStart: file.fromOffset) else { break }
+                    if start > prepared.starts.last! { prepared.starts.append(start) }
+                    boundary = max(start + 1, boundary + chunkSize)
+                }
+            }
         } catch {
-            result.ioError = "\(error)"
+            prepared.ioError = "\(error)"
         }
+        return prepared
+    }
+
+    /// Scans chunk `index` of a prepared file.
+    func scan(_ prepared: PreparedFile, chunk index: Int) -> ChunkScan {
+        var result = CommitLogFileScan(file: prepared.file)
+        guard let region = prepared.region else {
+            result.ioError = prepared.ioError
+            return ChunkScan(scan: result, stoppedAt: nil)
+        }
+        let stopAt = index + 1 < prepared.starts.count ? prepared.starts[index + 1] : Int.max
+        var queues = QueueRunTable()
+        let stopped = region.withBytes { bytes in
+            scan(bytes, from: prepared.starts[index], stopAt: stopAt, zeroFrom: prepared.zeroFrom, queues: &queues, into: &result)
+        }
+        result.queueRuns = queues.dictionary
+        return ChunkScan(scan: result, stoppedAt: stopped)
+    }
+
+    /// Joins the chunks' scans in order; when a chunk did not end where the next one starts
+    /// (damage or a false start), scans the file again in one piece.
+    func finish(_ prepared: PreparedFile, _ chunks: [ChunkScan]) -> CommitLogFileScan {
+        let linked = chunks.indices.dropLast().allSatisfy { chunks[$0].stoppedAt == prepared.starts[$0 + 1] }
+        guard linked, chunks.count > 1 else {
+            if chunks.count == 1 { return chunks[0].scan }
+            var serial = prepared
+            serial.starts = [0]
+            return scan(serial, chunk: 0).scan
+        }
+        var result = chunks[0].scan
+        var queues = result.queueRuns
+        for chunk in chunks.dropFirst() {
+            let part = chunk.scan
+            if result.records > 0, part.records > 0, part.firstStoreTimestamp < result.lastStoreTimestamp,
+               let first = part.firstValidStart {
+                result.findings.append(RecordInvariants.storeTimeBackwards(
+                    file: prepared.file, physical: first, storeTimestamp: part.firstStoreTimestamp, previous: result.lastStoreTimestamp))
+            }
+            result.findings += part.findings
+            result.failures += part.failures
+            result.records += part.records
+            if result.firstValidStart == nil { result.firstValidStart = part.firstValidStart }
+            if part.lastValidStart != nil {
+                result.lastValidStart = part.lastValidStart
+                result.lastValidEnd = part.lastValidEnd
+            }
+            result.blankPosition = part.blankPosition
+            result.dataEnd = part.dataEnd
+            if let keyed = part.lastKeyedOffset { result.lastKeyedOffset = max(result.lastKeyedOffset ?? keyed, keyed) }
+            result.addIndexDigests(part.indexDigests)
+            result.addUnindexed(part.unindexed)
+            if part.records > 0 { result.lastStoreTimestamp = part.lastStoreTimestamp }
+            CommitLogVerifier.merge(&queues, part.queueRuns, file: prepared.file, into: &result.findings)
+        }
+        result.queueRuns = queues
         return result
     }
 
-    func scan(_ bytes: UnsafeRawBufferPointer, into result: inout CommitLogFileScan) {
+    /// Scans the whole file on this thread.
+    func scan(_ file: SegmentFile) -> CommitLogFileScan {
+        let prepared = prepare(file)
+        return scan(prepared, chunk: 0).scan
+    }
+
+    /// Walks records from `position` until the data ends (returns nil) or the walk reaches
+    /// `stopAt` (returns the position reached).
+    func scan(_ bytes: UnsafeRawBufferPointer, from startPosition: Int, stopAt: Int, zeroFrom: Int, queues: inout QueueRunTable,
+              into result: inout CommitLogFileScan) -> Int? {
         let file = result.file
         let start = file.fromOffset
-        var position = 0
-        while true {
+        var position = startPosition
+        var keyHashes: [Int32] = []
+        keyHashes.reserveCapacity(8)
+        while position < stopAt {
+            // The end of the data: zeros up to the trailing hole (what decode would find by
+            // reading every remaining byte).
+            if position + 8 <= bytes.count, bytes.readBigEndianUnchecked(Int64.self, at: position) == 0,
+               bytes.isAllZero(from: position, to: zeroFrom) {
+                result.dataEnd = position
+                return nil
+            }
             switch RecordDecoder.decode(bytes, at: position, options: options) {
             case .blank(let blank):
                 result.blankPosition = position
@@ -39,11 +150,11 @@ struct CommitLogFileScanner: Sendable {
                         found: String(blank.totalSize),
                         "end-of-file blank marker's TOTALSIZE differs from the bytes left in the file (RocketMQ ignores it)"))
                 }
-                return
+                return nil
             case .end(let end):
                 if end.restIsZero {
                     result.dataEnd = position
-                    return
+                    return nil
                 }
                 let resume = Self.findRecord(in: bytes, after: position, fileStart: start)
                 let code: String
@@ -63,7 +174,7 @@ struct CommitLogFileScanner: Sendable {
                     resumesAt: resume))
                 guard let resume else {
                     result.dataEnd = position
-                    return
+                    return nil
                 }
                 position = resume
             case .message(let record):
@@ -83,15 +194,16 @@ struct CommitLogFileScanner: Sendable {
                     result.failures.append(pending)
                     guard let next else {
                         result.dataEnd = position
-                        return
+                        return nil
                     }
                     position = next
                     continue
                 }
-                account(record, physical: physical, into: &result)
+                account(record, physical: physical, queues: &queues, keyHashes: &keyHashes, into: &result)
                 position += Int(record.totalSize)
             }
         }
+        return position
     }
 
     /// Why a decoded record fails, or nil when it passes every record check.
@@ -127,19 +239,67 @@ struct CommitLogFileScanner: Sendable {
                 position: 0, physicalOffset: physical, code: "record.bad-topic-length",
                 message: "V1 topic length must be 1...127", expected: "1...127", found: String(record.topicLength))
         }
+        // [5.x] property CRC: covers the header fields the body CRC does not (§4).
+        if record.propertiesLength >= Int16(PropertyCRC.reservedLength) {
+            let properties = record.propertiesBytes
+            if let stored = PropertyCRC.storedValue(in: properties) {
+                let computed = PropertyCRC.computed(for: record.bytes)
+                if stored != computed {
+                    return PendingFailure(
+                        position: 0, physicalOffset: physical, code: "record.property-crc-mismatch",
+                        message: "[5.x] property CRC (__CRC32#) does not match the record bytes before it",
+                        expected: String(computed), found: String(stored))
+                }
+            } else if PropertyCRC.hasMalformedEntry(in: properties) {
+                return PendingFailure(
+                    position: 0, physicalOffset: physical, code: "record.property-crc-malformed",
+                    message: "[5.x] __CRC32# property is not 10 digits between 0x01 and 0x02",
+                    expected: "__CRC32# 0x01 dddddddddd 0x02", found: nil)
+            }
+        }
         return nil
     }
 
     /// Bookkeeping for a valid record: queue runs, index completeness, timestamps.
-    func account(_ record: MessageRecordView, physical: Int64, into result: inout CommitLogFileScan) {
+    func account(_ record: MessageRecordView, physical: Int64, queues: inout QueueRunTable, keyHashes: inout [Int32],
+                 into result: inout CommitLogFileScan) {
         result.records += 1
         if result.firstValidStart == nil { result.firstValidStart = physical }
         result.lastValidStart = physical
         result.lastValidEnd = physical + Int64(record.totalSize)
+        if result.records == 1 {
+            result.firstStoreTimestamp = record.storeTimestamp
+        } else if record.storeTimestamp < result.lastStoreTimestamp {
+            result.findings.append(RecordInvariants.storeTimeBackwards(
+                file: result.file, physical: physical, storeTimestamp: record.storeTimestamp, previous: result.lastStoreTimestamp))
+        }
         result.lastStoreTimestamp = record.storeTimestamp
         let type = record.transactionType
-        if type != .rollback, (record.propertyBytes("UNIQ_KEY") != nil || (record.propertyBytes("KEYS")?.count ?? 0) > 0) {
+        let properties = DispatchProperties(record)
+        if let finding = RecordInvariants.check(record, properties: properties, file: result.file, physical: physical,
+                                                delayLevels: options.delayLevels) {
+            result.findings.append(finding)
+        }
+        if physical > keyedAfter, type != .rollback, properties.hasIndexKey {
             result.lastKeyedOffset = physical
+        }
+        if let coverage, type != .rollback, properties.hasIndexKey, coverage.isInGap(physical) {
+            result.addUnindexed((physical, 1))
+        }
+        if let coverage, type != .rollback, let range = coverage.range(strictlyContaining: physical) {
+            keyHashes.removeAll(keepingCapacity: true)
+            IndexVerifier.keyHashes(topic: record.topicBytes, uniqueKey: properties.uniqueKey, keys: properties.keys,
+                                    into: &keyHashes)
+            if !keyHashes.isEmpty {
+                if result.indexDigests.isEmpty {
+                    result.indexDigests = Array(repeating: IndexDigest(), count: coverage.fileCount)
+                }
+                let timeDiff = IndexCoverage.timeDiff(storeTimestamp: record.storeTimestamp, beginTimestamp: range.beginTimestamp)
+                for hash in keyHashes {
+                    result.indexDigests[range.file].sum &+= UnitDigest.entry(physicalOffset: physical, keyHash: hash, timeDiff: timeDiff)
+                }
+                result.indexDigests[range.file].count += keyHashes.count
+            }
         }
         guard type.isDispatchedToConsumeQueue else {
             if record.queueOffset != 0 {
@@ -152,26 +312,19 @@ struct CommitLogFileScanner: Sendable {
             return
         }
         var step: Int64 = 1
-        if record.flags.contains(.innerBatch), let num = record.property("INNER_NUM").flatMap({ Int64($0) }), num > 0 {
+        let innerBatch = record.flags.contains(.innerBatch)
+        if innerBatch, let num = record.property("INNER_NUM").flatMap({ Int64($0) }), num > 0 {
             step = num
         }
-        let key = VerifyQueueKey(topic: record.topic, queueId: record.queueId)
-        if var run = result.queueRuns[key] {
-            if record.queueOffset != run.nextQueueOffset {
-                result.findings.append(Finding(
-                    .info, "log.queue-offset-gap", file: result.file.relativePath, position: Int64(record.position),
-                    physicalOffset: physical, topic: key.topic, queueId: key.queueId, queueOffset: record.queueOffset,
-                    expected: String(run.nextQueueOffset), found: String(record.queueOffset),
-                    "QUEUEOFFSET does not follow the previous record of this queue"))
-            }
-            run.nextQueueOffset = record.queueOffset + step
-            run.lastPhysicalOffset = physical
-            run.count += 1
-            result.queueRuns[key] = run
-        } else {
-            result.queueRuns[key] = QueueRun(
-                firstQueueOffset: record.queueOffset, nextQueueOffset: record.queueOffset + step,
-                firstPhysicalOffset: physical, lastPhysicalOffset: physical, count: 1)
+        let tagsCode = record.tagsCode(tags: properties.tags, delay: properties.delay, delayLevels: options.delayLevels)
+        let digest = UnitDigest.unit(queueOffset: record.queueOffset, physicalOffset: physical, size: record.totalSize,
+                                     tagsCode: tagsCode)
+        addUnit(topic: record.topicBytes, queueId: record.queueId, queueOffset: record.queueOffset, step: step,
+                physical: physical, digest: digest, digestable: !innerBatch, position: record.position,
+                queues: &queues, into: &result)
+        if let names = properties.multiDispatch {
+            addLMQUnits(names: names, offsets: properties.multiQueueOffset, record: record, physical: physical,
+                        tagsCode: tagsCode, queues: &queues, into: &result)
         }
     }
 

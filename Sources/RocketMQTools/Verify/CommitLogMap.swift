@@ -1,13 +1,13 @@
 // Random access to the commitlog for the consume queue and index checks, after the log pass.
 //
-// Files are mapped lazily and stay mapped (address space, not memory: the pages belong to the
+// Files are mapped once and stay mapped (address space, not memory: the pages belong to the
 // page cache). What the log pass learned per file (where its data ends, which offsets failed)
 // tells whether an offset is a record start the log walk accepted.
 
 import RocketMQFormat
 import RocketMQStore
 
-final class CommitLogMap {
+final class CommitLogMap: @unchecked Sendable {  // immutable after init: shared by the parallel checks
     enum Lookup {
         /// Below the first commitlog file (expired messages): not checkable.
         case belowMin
@@ -36,7 +36,9 @@ final class CommitLogMap {
     /// Offsets of records that failed their checks.
     let failedOffsets: Set<Int64>
     let options: RecordCheckOptions
-    private var regions: [Int: MappedRegion] = [:]
+    /// Every file mapped up front (address space only; pages come in when touched), so that
+    /// lookups need no lock.
+    private let regions: [MappedRegion?]
 
     init(files: [FileInfo], fileSize: Int64, endOffset: Int64, failedOffsets: Set<Int64>, options: RecordCheckOptions) {
         self.files = files
@@ -47,6 +49,7 @@ final class CommitLogMap {
         var dispatch = options
         dispatch.checkCRC = false  // the log pass checked CRCs already
         self.options = dispatch
+        self.regions = files.map { try? MappedRegion(path: $0.file.path, sequential: false) }
     }
 
     /// Decodes the record at `offset` and calls `body` with the verdict; the view is only valid
@@ -81,10 +84,5 @@ final class CommitLogMap {
         return nil
     }
 
-    private func region(_ index: Int) -> MappedRegion? {
-        if let region = regions[index] { return region }
-        guard let region = try? MappedRegion(path: files[index].file.path, sequential: false) else { return nil }
-        regions[index] = region
-        return region
-    }
+    private func region(_ index: Int) -> MappedRegion? { regions[index] }
 }

@@ -1,9 +1,12 @@
 // The commitlog pass (FORMAT.md §1, §2, §18 items 1 and 3–8): file names, sizes, gaps and
-// blanks, then every record of every file, optionally several files at a time.
+// blanks, then every record of every file. With jobs > 1 each file is split into chunks that
+// threads walk at the same time (CommitLogFileScanner.prepare/finish: the joined result is the
+// serial walk's). The same pass adds up what the consume queues and index files should hold
+// (UnitDigest), so that they can be proven without reading the log again.
 //
-// Memory: per file scan results are small (findings, failures, one QueueRun per queue seen in
-// the file) and are merged in file order batch by batch, so the pass holds O(jobs × queues)
-// besides the mapped pages.
+// Memory: per chunk scan results are small (findings, failures, one QueueRun per queue seen in
+// the chunk, one digest per index file) and are merged in file order batch by batch, so the
+// pass holds O(chunks in a batch × queues) besides the mapped pages.
 
 import Dispatch
 import RocketMQFormat
@@ -18,7 +21,14 @@ struct CommitLogVerifier {
 
     func run(into collector: FindingCollector) -> LogFacts {
         let files = layout.commitLogFiles
-        let scanner = CommitLogFileScanner(options: checkOptions)
+        var scanner = CommitLogFileScanner(options: checkOptions)
+        // Keyed records matter only past the index's end (index.behind-log / index.missing).
+        if options.areas.contains(.index) {
+            scanner.keyedAfter = layout.indexFiles.isEmpty ? .min : (IndexVerifier.coveredEnd(layout) ?? .min)
+            scanner.coverage = layout.indexFiles.isEmpty ? nil : IndexCoverage(layout)
+        } else {
+            scanner.keyedAfter = .max
+        }
         var scans: [CommitLogFileScan] = []
         scans.reserveCapacity(files.count)
         let total = files.reduce(Int64(0)) { $0 + $1.size }
@@ -29,7 +39,7 @@ struct CommitLogVerifier {
         while batchStart < files.count {
             let batch = Array(files[batchStart..<min(files.count, batchStart + batchSize)])
             for var scan in scanBatch(batch, scanner: scanner) {
-                merge(&queues, scan.queueRuns, file: scan.file, into: &scan.findings)
+                Self.merge(&queues, scan.queueRuns, file: scan.file, into: &scan.findings)
                 scan.queueRuns = [:]
                 done += scan.file.size
                 scans.append(scan)
@@ -41,22 +51,32 @@ struct CommitLogVerifier {
     }
 
     private func scanBatch(_ batch: [SegmentFile], scanner: CommitLogFileScanner) -> [CommitLogFileScan] {
-        if options.jobs <= 1 || batch.count <= 1 { return batch.map { scanner.scan($0) } }
-        let results = Mutex<[CommitLogFileScan?]>(Array(repeating: nil, count: batch.count))
+        if options.jobs <= 1 { return batch.map { scanner.scan($0) } }
+        let prepared = batch.map { scanner.prepare($0, chunkSize: max(4096, options.chunkSize)) }
+        var items: [(file: Int, chunk: Int)] = []
+        for (f, file) in prepared.enumerated() {
+            for c in file.starts.indices { items.append((f, c)) }
+        }
+        let work = items
+        let results = Mutex<[[CommitLogFileScanner.ChunkScan?]]>(
+            prepared.map { Array(repeating: nil, count: $0.starts.count) })
         let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(options.jobs, batch.count)) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(options.jobs, work.count)) { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < batch.count else { return }
-                let scan = scanner.scan(batch[index])
-                results.withLock { $0[index] = scan }
+                guard index < work.count else { return }
+                let item = work[index]
+                let scan = scanner.scan(prepared[item.file], chunk: item.chunk)
+                results.withLock { $0[item.file][item.chunk] = scan }
             }
         }
-        return results.withLock { $0.map { $0! } }
+        let chunks = results.withLock { $0 }
+        return prepared.indices.map { scanner.finish(prepared[$0], chunks[$0].map { $0! }) }
     }
 
-    private func merge(_ queues: inout [VerifyQueueKey: QueueRun], _ runs: [VerifyQueueKey: QueueRun], file: SegmentFile,
-                       into findings: inout [Finding]) {
+    /// Appends a later stretch of the log's queue runs (next file, next chunk) to `queues`.
+    static func merge(_ queues: inout [VerifyQueueKey: QueueRun], _ runs: [VerifyQueueKey: QueueRun], file: SegmentFile,
+                      into findings: inout [Finding]) {
         for (key, run) in runs {
             guard var merged = queues[key] else {
                 queues[key] = run
@@ -73,6 +93,8 @@ struct CommitLogVerifier {
             merged.nextQueueOffset = run.nextQueueOffset
             merged.lastPhysicalOffset = run.lastPhysicalOffset
             merged.count += run.count
+            merged.digest &+= run.digest
+            merged.digestable = merged.digestable && run.digestable
             queues[key] = merged
         }
     }
@@ -85,6 +107,8 @@ struct CommitLogVerifier {
         var failed = Set<Int64>()
         var infos: [CommitLogMap.FileInfo] = []
         var lastKeyed: Int64?
+        var indexDigests: [IndexDigest] = []
+        var unindexed: (first: Int64, count: Int)?
         var lastStore: Int64 = 0
         var records = 0
 
@@ -93,11 +117,24 @@ struct CommitLogVerifier {
             let path = file.relativePath
             records += scan.records
             if let keyed = scan.lastKeyedOffset { lastKeyed = max(lastKeyed ?? keyed, keyed) }
-            if scan.records > 0 { lastStore = scan.lastStoreTimestamp }
+            if let part = scan.unindexed {
+                unindexed = unindexed.map { (min($0.first, part.first), $0.count + part.count) } ?? part
+            }
+            if !scan.indexDigests.isEmpty {
+                if indexDigests.isEmpty { indexDigests = scan.indexDigests }
+                else { for d in scan.indexDigests.indices { indexDigests[d].add(scan.indexDigests[d]) } }
+            }
+            if scan.records > 0 {
+                if records > scan.records, scan.firstStoreTimestamp < lastStore, let first = scan.firstValidStart {
+                    collector.add(RecordInvariants.storeTimeBackwards(
+                        file: file, physical: first, storeTimestamp: scan.firstStoreTimestamp, previous: lastStore))
+                }
+                lastStore = scan.lastStoreTimestamp
+            }
             infos.append(CommitLogMap.FileInfo(file: file, dataEnd: scan.dataEnd))
             let afterData = lastData.map { i > $0 } ?? true
             if let error = scan.ioError {
-                collector.add(Finding(.damaged, "commitlog.unreadable", file: path, "cannot read: \(error)"))
+                collector.add(Finding(.unreadable, "commitlog.unreadable", file: path, "cannot read: \(error)"))
                 continue
             }
             // Name and place in the sequence.
@@ -143,7 +180,7 @@ struct CommitLogVerifier {
         }
         let map = CommitLogMap(files: infos, fileSize: fileSize, endOffset: endOffset, failedOffsets: failed,
                                options: checkOptions)
-        return LogFacts(map: map, queues: queues, lastKeyedOffset: lastKeyed, lastStoreTimestamp: lastStore,
+        return LogFacts(map: map, queues: queues, lastKeyedOffset: lastKeyed, indexDigests: indexDigests, unindexed: unindexed, lastStoreTimestamp: lastStore,
                         records: records)
     }
 

@@ -5,12 +5,16 @@
 // dispatcher computes. Completeness compares the queue's end with the next QUEUEOFFSET the log
 // pass saw for that queue. Memory: one queue at a time, one mapped CQ file at a time.
 
+import Dispatch
 import RocketMQFormat
 import RocketMQStore
+import Synchronization
 
-struct ConsumeQueueVerifier {
+struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutable once built
     var layout: StoreLayout
     var facts: LogFacts
+    /// Queues checked in parallel (findings are still reported in queue order).
+    var jobs = 1
 
     /// The bounds of every queue found ([min, max) queue offsets), for the config checks.
     func run(into collector: FindingCollector, summary: inout VerifySummary) -> [VerifyQueueKey: (min: Int64, max: Int64)] {
@@ -29,11 +33,48 @@ struct ConsumeQueueVerifier {
             return bounds
         }
         var seen = Set<VerifyQueueKey>()
-        for location in layout.consumeQueues {
-            let key = VerifyQueueKey(topic: location.topic, queueId: location.queueId)
-            seen.insert(key)
-            summary.consumeQueues += 1
-            bounds[key] = check(location, key: key, into: collector, summary: &summary)
+        let queues = layout.consumeQueues
+        if jobs <= 1 || queues.count <= 1 {
+            for location in queues {
+                let key = VerifyQueueKey(topic: location.topic, queueId: location.queueId)
+                seen.insert(key)
+                summary.consumeQueues += 1
+                bounds[key] = check(location, key: key, into: collector, summary: &summary)
+            }
+        } else {
+            // Batches of queues: each queue's findings are buffered, then replayed in order.
+            let batchSize = jobs * 8
+            var batchStart = 0
+            while batchStart < queues.count {
+                let batch = Array(queues[batchStart..<min(queues.count, batchStart + batchSize)])
+                let results = Mutex<[QueueResult?]>(Array(repeating: nil, count: batch.count))
+                let next = Atomic<Int>(0)
+                let downgraded = collector.downgradedToInfo
+                DispatchQueue.concurrentPerform(iterations: min(jobs, batch.count)) { _ in
+                    while true {
+                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard index < batch.count else { return }
+                        let location = batch[index]
+                        let key = VerifyQueueKey(topic: location.topic, queueId: location.queueId)
+                        let (local, buffer) = FindingCollector.buffer()
+                        local.downgradedToInfo = downgraded
+                        var partial = VerifySummary()
+                        let bound = check(location, key: key, into: local, summary: &partial)
+                        let result = QueueResult(key: key, bound: bound, collector: local, buffer: buffer,
+                                                 units: partial.consumeQueueUnits)
+                        results.withLock { $0[index] = result }
+                    }
+                }
+                for result in results.withLock({ $0 }) {
+                    let result = result!
+                    seen.insert(result.key)
+                    summary.consumeQueues += 1
+                    summary.consumeQueueUnits += result.units
+                    bounds[result.key] = result.bound
+                    collector.replay(result.collector, result.buffer)
+                }
+                batchStart += batchSize
+            }
         }
         for (key, run) in facts.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
             collector.add(Finding(
@@ -45,7 +86,17 @@ struct ConsumeQueueVerifier {
         return bounds
     }
 
+    private struct QueueResult: @unchecked Sendable {  // handed from a worker to the caller after the join
+        var key: VerifyQueueKey
+        var bound: (min: Int64, max: Int64)
+        var collector: FindingCollector
+        var buffer: FindingBuffer
+        var units: Int
+    }
+
     private struct QueueState {
+        /// Compare each unit with its record (false: the digest proved them equal).
+        var lookups = true
         var firstReal: Int64?
         var next: Int64 = 0
         var previousPhysical: Int64 = -1
@@ -61,6 +112,8 @@ struct ConsumeQueueVerifier {
         let directory = "consumequeue/\(location.topic)/\(location.queueId)"
         var state = QueueState()
         state.next = (location.files.first?.fromOffset ?? 0) / Int64(ConsumeQueueUnit.size)
+        // A queue whose units add up to what the log pass saw needs no commitlog reads.
+        state.lookups = !Self.digestMatches(location, run: facts.queues[key], facts: facts)
         if location.files.isEmpty {
             collector.add(Finding(.info, "cq.empty-queue-directory", file: directory, topic: key.topic, queueId: key.queueId,
                                   "queue directory holds no files"))
@@ -88,12 +141,34 @@ struct ConsumeQueueVerifier {
                                       "consume queue file size differs from the configured size"))
             }
             guard let region = try? MappedRegion(path: file.path) else {
-                collector.add(Finding(.repairable, "cq.unreadable", file: path, topic: key.topic, queueId: key.queueId, "cannot read"))
+                collector.add(Finding(.unreadable, "cq.unreadable", file: path, topic: key.topic, queueId: key.queueId, "cannot read"))
                 continue
             }
+            // The trailing hole of the preallocated file reads as zeros: stop there.
+            let dataEnd = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
             region.withBytes { bytes in
                 var position = 0
                 while position + ConsumeQueueUnit.size <= bytes.count {
+                    if position >= dataEnd {
+                        if state.zeroAt == nil {
+                            state.zeroAt = (path, position, ConsumeQueueUnit.queueOffset(fileStart: file.fromOffset, position: position))
+                        }
+                        break
+                    }
+                    // Files are preallocated: most of the last one is zeros. Skip a zero run with
+                    // one word scan instead of unit by unit; units after the run are still
+                    // checked (and the run reported as a hole).
+                    if bytes.readBigEndianUnchecked(Int64.self, at: position) == 0 {
+                        let limit = min(dataEnd, bytes.count - bytes.count % ConsumeQueueUnit.size)
+                        let nonZero = Self.firstNonZeroUnit(bytes, from: position, to: limit)
+                        if nonZero > position {
+                            if state.zeroAt == nil {
+                                state.zeroAt = (path, position, ConsumeQueueUnit.queueOffset(fileStart: file.fromOffset, position: position))
+                            }
+                            position = nonZero
+                            continue
+                        }
+                    }
                     let unit = try! ConsumeQueueUnit(decoding: bytes, at: position)  // in bounds
                     let queueOffset = ConsumeQueueUnit.queueOffset(fileStart: file.fromOffset, position: position)
                     checkUnit(unit, file: file, fileIndex: i, position: position, queueOffset: queueOffset, key: key,
@@ -109,6 +184,15 @@ struct ConsumeQueueVerifier {
                 expected: "< \(facts.endOffset)", found: String(first.physical),
                 "\(state.aheadCount) unit(s) from here point at or past the end of the log (\(facts.endOffset)); recovery truncates them"))
         }
+        // Units are deleted only once their records have expired from the log, so a record the
+        // log still holds must have its unit: a queue that starts after it lost its head.
+        if let run = facts.queues[key], let firstReal = state.firstReal, run.firstQueueOffset < firstReal {
+            collector.add(Finding(
+                .repairable, "cq.missing-head", file: location.files.first?.relativePath ?? directory,
+                physicalOffset: run.firstPhysicalOffset, topic: key.topic, queueId: key.queueId,
+                queueOffset: run.firstQueueOffset, expected: String(run.firstQueueOffset), found: String(firstReal),
+                "the consume queue starts at queue offset \(firstReal) but the log still holds this queue's messages from \(run.firstQueueOffset)"))
+        }
         if let run = facts.queues[key], state.next < run.nextQueueOffset {
             let missing = run.nextQueueOffset - state.next
             collector.add(Finding(
@@ -117,6 +201,51 @@ struct ConsumeQueueVerifier {
                 "consume queue is behind the log by \(missing) unit(s): dispatched messages up to queue offset \(run.nextQueueOffset - 1) have no unit"))
         }
         return (state.firstReal ?? state.next, state.next)
+    }
+
+    /// Whether the units of `location` that point into the log add up (UnitDigest) to the
+    /// records the log pass saw for the queue: then every unit names a record of this queue
+    /// with its queue offset, size and tagsCode, and no record lacks its unit.
+    static func digestMatches(_ location: ConsumeQueueLocation, run: QueueRun?, facts: LogFacts) -> Bool {
+        if let run, !run.digestable { return false }
+        var digest: UInt64 = 0
+        var count = 0
+        for file in location.files where file.size > 0 {
+            guard let region = try? MappedRegion(path: file.path) else { return false }
+            let dataEnd = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
+            region.withBytes { bytes in
+                let limit = min(dataEnd, bytes.count - bytes.count % ConsumeQueueUnit.size)
+                var position = 0
+                while position < limit {
+                    let physical: Int64 = bytes.readBigEndianUnchecked(at: position)
+                    if physical == 0 {
+                        let nonZero = firstNonZeroUnit(bytes, from: position, to: limit)
+                        if nonZero > position {
+                            position = nonZero
+                            continue
+                        }
+                    }
+                    let size: Int32 = bytes.readBigEndianUnchecked(at: position + 8)
+                    if physical >= facts.minOffset, physical < facts.endOffset, size > 0, size != Int32.max {
+                        let tagsCode: Int64 = bytes.readBigEndianUnchecked(at: position + 12)
+                        let queueOffset = ConsumeQueueUnit.queueOffset(fileStart: file.fromOffset, position: position)
+                        digest &+= UnitDigest.unit(queueOffset: queueOffset, physicalOffset: physical, size: size, tagsCode: tagsCode)
+                        count += 1
+                    }
+                    position += ConsumeQueueUnit.size
+                }
+            }
+        }
+        return count == (run?.count ?? 0) && digest == (run?.digest ?? 0)
+    }
+
+    /// The position of the first unit at or after `from` that is not all zero (`limit` if none).
+    static func firstNonZeroUnit(_ bytes: UnsafeRawBufferPointer, from: Int, to limit: Int) -> Int {
+        guard let base = bytes.baseAddress else { return limit }
+        var i = from
+        while i + 8 <= limit, (base + i).loadUnaligned(as: UInt64.self) == 0 { i += 8 }
+        while i < limit, base.load(fromByteOffset: i, as: UInt8.self) == 0 { i += 1 }
+        return min(limit, i - (i - from) % ConsumeQueueUnit.size)
     }
 
     private func checkUnit(_ unit: ConsumeQueueUnit, file: SegmentFile, fileIndex: Int, position: Int, queueOffset: Int64,
@@ -161,6 +290,13 @@ struct ConsumeQueueVerifier {
                                   "physical offsets must strictly increase within a queue"))
         }
         state.previousPhysical = unit.physicalOffset
+        guard state.lookups else {
+            if unit.physicalOffset >= facts.minOffset, unit.physicalOffset >= facts.endOffset {
+                if state.aheadFirst == nil { state.aheadFirst = (path, position, queueOffset, unit.physicalOffset) }
+                state.aheadCount += 1
+            }
+            return
+        }
         let delayLevels = layout.options.delayLevels
         let result: Finding? = facts.map.withRecord(at: unit.physicalOffset) { lookup in
             switch lookup {
@@ -179,9 +315,20 @@ struct ConsumeQueueVerifier {
             case .record(let record):
                 var problems: [(String, String, String)] = []
                 if record.totalSize != unit.size { problems.append(("size", String(unit.size), String(record.totalSize))) }
-                if !record.topicBytes.elementsEqual(key.topic.utf8) { problems.append(("topic", key.topic, record.topic)) }
-                if record.queueId != key.queueId { problems.append(("queueId", String(key.queueId), String(record.queueId))) }
-                if record.queueOffset != queueOffset { problems.append(("queueOffset", String(queueOffset), String(record.queueOffset))) }
+                if LMQ.isLMQ(key.topic) {
+                    // An LMQ unit points at a record of another topic that names this queue in
+                    // INNER_MULTI_DISPATCH, with this queue offset in INNER_MULTI_QUEUE_OFFSET (§18 item 14).
+                    let listed = LMQ.offset(of: key.topic, in: record)
+                    if listed != queueOffset {
+                        problems.append(("INNER_MULTI_QUEUE_OFFSET", String(queueOffset), listed.map(String.init) ?? "queue not listed"))
+                    }
+                } else {
+                    if !record.topicBytes.elementsEqual(key.topic.utf8) { problems.append(("topic", key.topic, record.topic)) }
+                    if record.queueId != key.queueId { problems.append(("queueId", String(key.queueId), String(record.queueId))) }
+                    if record.queueOffset != queueOffset {
+                        problems.append(("queueOffset", String(queueOffset), String(record.queueOffset)))
+                    }
+                }
                 if !record.transactionType.isDispatchedToConsumeQueue {
                     problems.append(("transactionType", "not or commit", record.transactionType.name))
                 }

@@ -9,14 +9,17 @@ public struct Finding: Sendable, Hashable {
         /// Out of step but recoverable without losing messages: torn tail after a crash, consume
         /// queue or index behind/ahead of the log, missing checkpoint, abort present, bad config.
         case repairable = 1
+        /// A file could not be read (I/O error): that part of the store is unchecked.
+        case unreadable = 2
         /// Message data damaged: a record in the middle of the log fails its checks.
-        case damaged = 2
+        case damaged = 3
 
         public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
         public var description: String {
             switch self {
             case .info: "info"
             case .repairable: "repairable"
+            case .unreadable: "unreadable"
             case .damaged: "damaged"
             }
         }

@@ -32,4 +32,32 @@ final class FindingCollector {
     }
 
     func add(_ findings: [Finding]) { for finding in findings { add(finding) } }
+
+    /// A collector for one unit of parallel work: keeps up to `limit` findings for `replay`
+    /// into the real collector, in a fixed order, and counts the rest.
+    static func buffer(limit: Int = 10_000) -> (FindingCollector, FindingBuffer) {
+        let buffer = FindingBuffer()
+        return (FindingCollector(limit: limit) { buffer.findings.append($0) }, buffer)
+    }
+
+    /// Passes on what a buffering collector kept and counts what it dropped.
+    func replay(_ other: FindingCollector, _ buffer: FindingBuffer) {
+        for finding in buffer.findings { add(finding) }
+        guard enabled, other.suppressed > 0 else { return }
+        // Dropped findings still count in the verdict; their severities are known.
+        var kept: [Finding.Severity: Int] = [:]
+        for finding in buffer.findings { kept[finding.severity, default: 0] += 1 }
+        for (severity, count) in other.counts {
+            let dropped = count - (kept[severity] ?? 0)
+            guard dropped > 0 else { continue }
+            counts[severity, default: 0] += dropped
+            suppressed += dropped
+            if worst == nil || severity > worst! { worst = severity }
+        }
+    }
+}
+
+/// Findings kept by a buffering collector.
+final class FindingBuffer: @unchecked Sendable {  // filled by one thread, then read by another after a join
+    var findings: [Finding] = []
 }

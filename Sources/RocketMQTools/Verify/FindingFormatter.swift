@@ -25,6 +25,7 @@ public struct FindingFormatter: Sendable {
             writer.field("exitCode", summary.exitCode)
             writer.field("damaged", summary.count(.damaged))
             writer.field("repairable", summary.count(.repairable))
+            writer.field("unreadable", summary.count(.unreadable))
             writer.field("info", summary.count(.info))
             writer.field("suppressed", summary.suppressed)
             writer.field("commitLogFiles", summary.commitLogFiles)
@@ -42,6 +43,7 @@ public struct FindingFormatter: Sendable {
         case .text:
             var text = "verdict: \(summary.verdict.rawValue) (exit \(summary.exitCode)): \(summary.count(.damaged)) damaged, "
                 + "\(summary.count(.repairable)) repairable, \(summary.count(.info)) info"
+            if summary.count(.unreadable) > 0 { text += ", \(summary.count(.unreadable)) unreadable" }
             if summary.suppressed > 0 { text += " (\(summary.suppressed) not shown)" }
             text += "; \(summary.records) records in \(summary.commitLogFiles) commitlog files [\(summary.minOffset), \(summary.maxOffset)), "
                 + "\(summary.consumeQueueUnits) consume queue units in \(summary.consumeQueues) queues, "

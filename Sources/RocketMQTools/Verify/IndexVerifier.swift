@@ -5,22 +5,36 @@
 // each entry pointing at a record that carries a key (UNIQ_KEY or a KEYS token) whose
 // `topic#key` hash is the entry's. Memory: one bit per entry of the file being checked.
 
+import Dispatch
 import RocketMQFormat
 import RocketMQStore
+import Synchronization
 
-struct IndexVerifier {
+struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once built
     var layout: StoreLayout
     var facts: LogFacts
+    /// Entry ranges checked in parallel (findings are still reported in entry order).
+    var jobs = 1
+    /// Slot tables up to this size are replayed in entry order, larger ones walked.
+    var replaySlotLimit = 8_000_000
 
     func run(into collector: FindingCollector, summary: inout VerifySummary) {
         var previousEnd: Int64?
         var lastEnd: Int64?
-        for file in layout.indexFiles {
+        for (fileIndex, file) in layout.indexFiles.enumerated() {
             summary.indexFiles += 1
-            if let end = check(file, previousEnd: previousEnd, into: collector, summary: &summary) {
+            let expected = fileIndex < facts.indexDigests.count ? facts.indexDigests[fileIndex] : IndexDigest()
+            if let end = check(file, expected: expected, previousEnd: previousEnd, into: collector, summary: &summary) {
                 previousEnd = end
                 lastEnd = end
             }
+        }
+        assert(lastEnd == Self.coveredEnd(layout), "the log pass looked for keys from the wrong offset")
+        if let gap = facts.unindexed {
+            collector.add(Finding(
+                .repairable, "index.missing-entries", file: "index", physicalOffset: gap.first,
+                expected: "index entries for every UNIQ_KEY/KEYS", found: "\(gap.count) keyed records without a covering index file",
+                "\(gap.count) keyed message(s) between index files have no entries (an index file is missing?); first at \(gap.first)"))
         }
         guard let lastKeyed = facts.lastKeyedOffset, lastKeyed >= facts.minOffset else { return }
         if layout.indexFiles.isEmpty {
@@ -36,32 +50,55 @@ struct IndexVerifier {
         }
     }
 
+    /// The endPhyOffset of the last index file `check` accepts (the one `run` compares with the
+    /// last keyed record), read from the headers alone, before the log pass: records up to it
+    /// need not be searched for keys. Nil when no file qualifies.
+    static func coveredEnd(_ layout: StoreLayout) -> Int64? {
+        for file in layout.indexFiles.reversed() {
+            if let header = acceptedHeader(file, in: layout) { return header.endPhyOffset }
+        }
+        return nil
+    }
+
+    /// The header of `file` when `check` goes on to its entries (valid size and count, at
+    /// least one entry), read alone.
+    static func acceptedHeader(_ file: SegmentFile, in layout: StoreLayout) -> IndexHeader? {
+        guard let indexLayout = indexLayout(of: file, in: layout), indexLayout.fileSize == Int(file.size),
+              let bytes = try? FileSystem.read(file.path, offset: 0, count: IndexHeader.size),
+              let header = bytes.withUnsafeBytes({ try? IndexHeader(decoding: $0) }),
+              header.indexCount >= 0, Int(header.indexCount) <= indexLayout.indexNum, header.effectiveIndexCount > 1
+        else { return nil }
+        return header
+    }
+
+    private static func indexLayout(of file: SegmentFile, in layout: StoreLayout) -> IndexFileLayout? {
+        if let slots = layout.options.maxHashSlotNum, let entries = layout.options.maxIndexNum {
+            return IndexFileLayout(hashSlotNum: slots, indexNum: entries)
+        }
+        return IndexFileLayout.infer(fileSize: Int(file.size))
+    }
+
     /// Checks one file; returns its endPhyOffset when it has entries.
-    private func check(_ file: SegmentFile, previousEnd: Int64?, into collector: FindingCollector,
+    private func check(_ file: SegmentFile, expected: IndexDigest, previousEnd: Int64?, into collector: FindingCollector,
                        summary: inout VerifySummary) -> Int64? {
         let path = file.relativePath
-        let indexLayout: IndexFileLayout?
-        if let slots = layout.options.maxHashSlotNum, let entries = layout.options.maxIndexNum {
-            indexLayout = IndexFileLayout(hashSlotNum: slots, indexNum: entries)
-        } else {
-            indexLayout = IndexFileLayout.infer(fileSize: Int(file.size))
-        }
+        let indexLayout = Self.indexLayout(of: file, in: layout)
         guard let indexLayout, indexLayout.fileSize == Int(file.size) else {
             collector.add(Finding(.repairable, "index.file-size", file: path, expected: indexLayout.map { String($0.fileSize) } ?? "40 + 4·slots + 20·entries",
                                   found: String(file.size), "index file size does not match the index layout"))
             return nil
         }
         guard let region = try? MappedRegion(path: file.path, sequential: false) else {
-            collector.add(Finding(.repairable, "index.unreadable", file: path, "cannot read"))
+            collector.add(Finding(.unreadable, "index.unreadable", file: path, "cannot read"))
             return nil
         }
         return region.withBytes { bytes -> Int64? in
             guard let view = try? IndexFileView(bytes: bytes, layout: indexLayout) else { return nil }
-            return check(view, path: path, previousEnd: previousEnd, into: collector, summary: &summary)
+            return check(view, path: path, expected: expected, previousEnd: previousEnd, into: collector, summary: &summary)
         }
     }
 
-    private func check(_ view: IndexFileView, path: String, previousEnd: Int64?, into collector: FindingCollector,
+    private func check(_ view: IndexFileView, path: String, expected: IndexDigest, previousEnd: Int64?, into collector: FindingCollector,
                        summary: inout VerifySummary) -> Int64? {
         let header = view.header
         let slotsCount = view.layout.hashSlotNum
@@ -88,61 +125,136 @@ struct IndexVerifier {
             collector.add(Finding(.info, "index.files-out-of-order", file: path, position: 16, expected: ">= \(previousEnd)",
                                   found: String(header.beginPhyOffset), "beginPhyOffset is below the previous index file's endPhyOffset"))
         }
-
-        // Slot chains.
-        var reached = [UInt64](repeating: 0, count: count / 64 + 1)
-        var chains = 0
-        for slot in 0..<slotsCount {
-            let value = Int(view.bytes.readBigEndianUnchecked(Int32.self, at: view.layout.slotPosition(slot)))
-            if value == 0 { continue }
-            let slotPosition = Int64(view.layout.slotPosition(slot))
-            guard value > 0, value < count else {
-                collector.add(Finding(.repairable, "index.slot-out-of-range", file: path, position: slotPosition,
-                                      expected: "0...\(count - 1)", found: String(value), "hash slot \(slot) points outside the entries"))
-                continue
+        // putKey sets begin* from the first entry and end* from every entry (§8.3), so the
+        // header names the first and the last entry's offset and record store time.
+        if let first = view.entry(1), let last = view.entry(count - 1) {
+            if header.beginPhyOffset != first.phyOffset {
+                headerFinding("beginPhyOffset", "entry 1's offset \(first.phyOffset)", String(header.beginPhyOffset), position: 16)
             }
-            chains += 1
-            var k = value
-            while k != 0 {
-                let entryPosition = Int64(view.layout.entryPosition(k))
-                if reached[k >> 6] & (1 << UInt64(k & 63)) != 0 {
-                    collector.add(Finding(.repairable, "index.chain-merge", file: path, position: entryPosition,
-                                          "entry \(k) is reached from two chains (slot \(slot))"))
-                    break
+            if header.endPhyOffset != last.phyOffset {
+                headerFinding("endPhyOffset", "entry \(count - 1)'s offset \(last.phyOffset)", String(header.endPhyOffset), position: 24)
+            }
+            for (field, position, entry, value) in [("beginTimestamp", Int64(0), first, header.beginTimestamp),
+                                                    ("endTimestamp", Int64(8), last, header.endTimestamp)] {
+                let stored: Int64? = facts.map.withRecord(at: entry.phyOffset) { lookup in
+                    if case .record(let record) = lookup { return record.storeTimestamp }
+                    return nil
                 }
-                reached[k >> 6] |= 1 << UInt64(k & 63)
-                guard let entry = view.entry(k) else { break }
-                if entry.keyHash >= 0, Int(entry.keyHash) % slotsCount != slot {
-                    collector.add(Finding(.repairable, "index.wrong-slot", file: path, position: entryPosition,
-                                          expected: String(Int(entry.keyHash) % slotsCount), found: String(slot),
-                                          "entry \(k) sits in the chain of another slot"))
+                if let stored, stored != value {
+                    headerFinding(field, "STORETIMESTAMP \(stored) of the record of entry \(entry == first ? 1 : count - 1)",
+                                  String(value), position: position)
                 }
-                let previous = Int(entry.prevIndex)
-                if previous < 0 || previous >= k {
-                    collector.add(Finding(.repairable, "index.bad-chain", file: path, position: entryPosition + 16,
-                                          expected: "0...\(k - 1)", found: String(previous),
-                                          "entry \(k)'s prevIndex does not go back (out of range or a cycle)"))
-                    break
-                }
-                k = previous
             }
         }
-        if chains != Int(header.hashSlotCount) {
-            collector.add(Finding(.info, "index.slot-count", file: path, position: 32, expected: String(chains),
-                                  found: String(header.hashSlotCount), "hashSlotCount differs from the number of non-empty slots"))
+
+        // Slot chains: replayed in entry order when the slot table fits in memory, else walked.
+        let reached: [UInt64]?
+        if slotsCount <= replaySlotLimit {
+            replayChains(view, count: count, path: path, into: collector)
+            reached = nil
+        } else {
+            reached = walkChains(view, count: count, path: path, into: collector)
         }
 
-        // Entries.
+        // Entries: in ranges checked in parallel when jobs > 1, findings replayed in entry order.
+        // Entries strictly inside the header's range whose sum matches the log's need no record
+        // reads (the log pass added up the keys, offsets and times they should hold).
+        let proven = Self.interiorDigest(view, count: count, facts: facts) == expected
+        var outcome = EntryOutcome()
+        if jobs <= 1 || count < 4096 {
+            outcome = checkEntries(view, 1..<count, reached: reached, proven: proven, path: path, into: collector)
+        } else {
+            let parts = min(jobs * 4, count / 1024)
+            let ranges = (0..<parts).map { i in (1 + (count - 1) * i / parts)..<(1 + (count - 1) * (i + 1) / parts) }
+            let shared = SharedView(view: view, reached: reached)
+            let results = Mutex<[RangeResult?]>(Array(repeating: nil, count: parts))
+            let next = Atomic<Int>(0)
+            let downgraded = collector.downgradedToInfo
+            DispatchQueue.concurrentPerform(iterations: min(jobs, parts)) { _ in
+                while true {
+                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard index < parts else { return }
+                    let (local, buffer) = FindingCollector.buffer()
+                    local.downgradedToInfo = downgraded
+                    let part = checkEntries(shared.view, ranges[index], reached: shared.reached, proven: proven, path: path,
+                                            into: local)
+                    let result = RangeResult(outcome: part, collector: local, buffer: buffer)
+                    results.withLock { $0[index] = result }
+                }
+            }
+            for result in results.withLock({ $0 }) {
+                collector.replay(result!.collector, result!.buffer)
+                outcome.merge(result!.outcome)
+            }
+        }
+        summary.indexEntries += outcome.entries
+        if outcome.unreachable > 0 {
+            let unreachable = outcome.unreachable
+            collector.add(Finding(.repairable, "index.unreachable-entry", file: path,
+                                  position: Int64(view.layout.entryPosition(outcome.firstUnreachable)),
+                                  "\(unreachable) entr\(unreachable == 1 ? "y is" : "ies are") not reachable from any slot (first: entry \(outcome.firstUnreachable))"))
+        }
+        if outcome.ahead > 0, let entry = view.entry(outcome.firstAhead) {
+            let ahead = outcome.ahead
+            collector.add(Finding(.repairable, "index.ahead-of-log", file: path, position: Int64(view.layout.entryPosition(outcome.firstAhead)),
+                                  physicalOffset: entry.phyOffset, expected: "< \(facts.endOffset)", found: String(entry.phyOffset),
+                                  "\(ahead) entr\(ahead == 1 ? "y points" : "ies point") at or past the end of the log (first: entry \(outcome.firstAhead))"))
+        }
+        return header.endPhyOffset
+    }
+
+    /// What a range of entries adds up to (the findings go to the collector).
+    struct EntryOutcome {
+        var entries = 0
         var unreachable = 0, firstUnreachable = 0
         var ahead = 0, firstAhead = 0
-        var previousOffset = Int64.min
-        for k in 1..<count {
+
+        mutating func merge(_ other: EntryOutcome) {
+            entries += other.entries
+            if other.unreachable > 0 {
+                if unreachable == 0 { firstUnreachable = other.firstUnreachable }
+                unreachable += other.unreachable
+            }
+            if other.ahead > 0 {
+                if ahead == 0 { firstAhead = other.firstAhead }
+                ahead += other.ahead
+            }
+        }
+    }
+
+    private struct RangeResult: @unchecked Sendable {  // handed from a worker to the caller after the join
+        var outcome: EntryOutcome
+        var collector: FindingCollector
+        var buffer: FindingBuffer
+    }
+
+    /// The mapped view and reachability bits, read-only while the ranges are checked.
+    private struct SharedView: @unchecked Sendable {
+        var view: IndexFileView
+        var reached: [UInt64]?
+    }
+
+    /// Checks entries `range` of one file: offsets ordered and inside the header's range, the
+    /// record there carries a key with the entry's hash, the entry's time matches the record's.
+    private func checkEntries(_ view: IndexFileView, _ range: Range<Int>, reached: [UInt64]?, proven: Bool, path: String,
+                              into collector: FindingCollector) -> EntryOutcome {
+        let header = view.header
+        let minOffset = facts.minOffset, endOffset = facts.endOffset
+        var outcome = EntryOutcome()
+        var previousOffset = range.lowerBound > 1 ? (view.entry(range.lowerBound - 1)?.phyOffset ?? .min) : .min
+        // Consecutive entries usually name the same record (one entry per key): decode it and
+        // hash its keys once.
+        var cachedOffset = Int64.min
+        var cachedHashes: [Int32] = []
+        cachedHashes.reserveCapacity(8)
+        var cachedStoreTimestamp: Int64 = 0
+        for k in range {
             guard let entry = view.entry(k) else { break }
-            summary.indexEntries += 1
+            outcome.entries += 1
             let position = Int64(view.layout.entryPosition(k))
-            if reached[k >> 6] & (1 << UInt64(k & 63)) == 0 {
-                if unreachable == 0 { firstUnreachable = k }
-                unreachable += 1
+            if let reached, reached[k >> 6] & (1 << UInt64(k & 63)) == 0 {
+                if outcome.unreachable == 0 { outcome.firstUnreachable = k }
+                outcome.unreachable += 1
             }
             func add(_ severity: Finding.Severity, _ code: String, expected: String? = nil, found: String? = nil, _ message: String) {
                 collector.add(Finding(severity, code, file: path, position: position, physicalOffset: entry.phyOffset,
@@ -158,55 +270,85 @@ struct IndexVerifier {
                 add(.repairable, "index.offset-outside-header", expected: "\(header.beginPhyOffset)...\(header.endPhyOffset)",
                     found: String(entry.phyOffset), "offset outside the header's begin/end offsets")
             }
-            let problem: Finding? = facts.map.withRecord(at: entry.phyOffset) { lookup in
-                switch lookup {
-                case .belowMin: return nil
-                case .beyondEnd:
-                    if ahead == 0 { firstAhead = k }
-                    ahead += 1
-                    return nil
-                case .damaged:
-                    return Finding(.info, "index.points-at-damaged-record", file: path, position: position, physicalOffset: entry.phyOffset,
-                                   "entry \(k) points at a record that fails its checks (reported with the commitlog)")
-                case .noFile, .notARecord:
-                    return Finding(.repairable, "index.no-record", file: path, position: position, physicalOffset: entry.phyOffset,
-                                   "entry \(k) points at an offset where no valid record starts")
-                case .record(let record):
-                    if Self.recordHasKey(record, hash: entry.keyHash) { return nil }
-                    return Finding(.repairable, "index.key-mismatch", file: path, position: position, physicalOffset: entry.phyOffset,
-                                   expected: String(entry.keyHash), found: "no UNIQ_KEY/KEYS with that topic#key hash",
-                                   "entry \(k)'s record carries no key with the entry's hash")
-                }
+            if proven, entry.phyOffset > header.beginPhyOffset, entry.phyOffset < header.endPhyOffset,
+               entry.phyOffset >= minOffset, entry.phyOffset < endOffset {
+                continue
             }
-            if let problem { collector.add(problem) }
+            if entry.phyOffset != cachedOffset {
+                cachedHashes.removeAll(keepingCapacity: true)
+                let problem: Finding? = facts.map.withRecord(at: entry.phyOffset) { lookup in
+                    switch lookup {
+                    case .belowMin: return nil
+                    case .beyondEnd:
+                        if outcome.ahead == 0 { outcome.firstAhead = k }
+                        outcome.ahead += 1
+                        return nil
+                    case .damaged:
+                        return Finding(.info, "index.points-at-damaged-record", file: path, position: position, physicalOffset: entry.phyOffset,
+                                       "entry \(k) points at a record that fails its checks (reported with the commitlog)")
+                    case .noFile, .notARecord:
+                        return Finding(.repairable, "index.no-record", file: path, position: position, physicalOffset: entry.phyOffset,
+                                       "entry \(k) points at an offset where no valid record starts")
+                    case .record(let record):
+                        Self.keyHashes(of: record, into: &cachedHashes)
+                        cachedStoreTimestamp = record.storeTimestamp
+                        cachedOffset = entry.phyOffset
+                        return nil
+                    }
+                }
+                if let problem {
+                    collector.add(problem)
+                    continue
+                }
+                if entry.phyOffset != cachedOffset { continue }  // not a record: nothing more to compare
+            }
+            if !cachedHashes.contains(entry.keyHash) {
+                collector.add(Finding(.repairable, "index.key-mismatch", file: path, position: position, physicalOffset: entry.phyOffset,
+                                      expected: String(entry.keyHash), found: "no UNIQ_KEY/KEYS with that topic#key hash",
+                                      "entry \(k)'s record carries no key with the entry's hash"))
+            }
+            checkTime(entry, k: k, storeTimestamp: cachedStoreTimestamp, header: header, position: position, path: path,
+                      into: collector)
         }
-        if unreachable > 0 {
-            collector.add(Finding(.repairable, "index.unreachable-entry", file: path,
-                                  position: Int64(view.layout.entryPosition(firstUnreachable)),
-                                  "\(unreachable) entr\(unreachable == 1 ? "y is" : "ies are") not reachable from any slot (first: entry \(firstUnreachable))"))
-        }
-        if ahead > 0, let entry = view.entry(firstAhead) {
-            collector.add(Finding(.repairable, "index.ahead-of-log", file: path, position: Int64(view.layout.entryPosition(firstAhead)),
-                                  physicalOffset: entry.phyOffset, expected: "< \(facts.endOffset)", found: String(entry.phyOffset),
-                                  "\(ahead) entr\(ahead == 1 ? "y points" : "ies point") at or past the end of the log (first: entry \(firstAhead))"))
-        }
-        return header.endPhyOffset
+        return outcome
     }
 
-    /// Whether `record` has UNIQ_KEY or a KEYS token whose `topic#key` hash is `hash`.
-    static func recordHasKey(_ record: MessageRecordView, hash: Int32) -> Bool {
-        let topic = record.topicBytes
-        if let uniq = record.propertyBytes("UNIQ_KEY"), IndexKey.hash(topic: topic, key: uniq) == hash { return true }
-        guard let keys = record.propertyBytes("KEYS") else { return false }
-        var start = 0
-        for i in 0...keys.count {
-            if i == keys.count || keys[i] == 0x20 {
-                if i > start, IndexKey.hash(topic: topic, key: UnsafeRawBufferPointer(rebasing: keys[start..<i])) == hash {
-                    return true
-                }
-                start = i + 1
+    /// What the file's interior entries that point into the log add up to (UnitDigest.entry),
+    /// for comparison with the log pass's `IndexDigest` of the same file.
+    static func interiorDigest(_ view: IndexFileView, count: Int, facts: LogFacts) -> IndexDigest {
+        let header = view.header
+        let low = max(header.beginPhyOffset + 1, facts.minOffset)
+        let high = min(header.endPhyOffset, facts.endOffset)
+        var digest = IndexDigest()
+        guard low < high else { return digest }
+        let bytes = view.bytes
+        var position = view.layout.entryPosition(1)
+        for _ in 1..<count {
+            let keyHash: Int32 = bytes.readBigEndianUnchecked(at: position)
+            let physical: Int64 = bytes.readBigEndianUnchecked(at: position + 4)
+            if physical >= low, physical < high {
+                let timeDiff: Int32 = bytes.readBigEndianUnchecked(at: position + 12)
+                digest.sum &+= UnitDigest.entry(physicalOffset: physical, keyHash: keyHash, timeDiff: timeDiff)
+                digest.count += 1
             }
+            position += IndexFileLayout.entrySize
         }
-        return false
+        return digest
+    }
+
+    /// FORMAT.md §8.3, §18 item 19: beginTimestamp + timeDiff·1000 ≤ STORETIMESTAMP < that + 1000.
+    /// Entry 1 is relative to the timestamp inherited at rotation (the putKey quirk) and a clock
+    /// that went backwards clamps timeDiff to 0: both only info.
+    private func checkTime(_ entry: IndexEntry, k: Int, storeTimestamp: Int64, header: IndexHeader, position: Int64,
+                           path: String, into collector: FindingCollector) {
+        guard header.beginTimestamp > 0 else { return }
+        let expectedDiff = (storeTimestamp - header.beginTimestamp) / 1000
+        let clamped = expectedDiff < 0 ? 0 : min(expectedDiff, Int64(Int32.max))
+        guard Int64(entry.timeDiff) != clamped else { return }
+        let quirk = k == 1 || expectedDiff < 0
+        collector.add(Finding(
+            quirk ? .info : .repairable, "index.time-mismatch", file: path, position: position,
+            physicalOffset: entry.phyOffset, expected: String(clamped), found: String(entry.timeDiff),
+            "entry \(k)'s timeDiff does not match its record's STORETIMESTAMP (\(storeTimestamp)) against beginTimestamp \(header.beginTimestamp)"))
     }
 }

@@ -34,7 +34,7 @@ struct MetadataVerifier {
             return
         }
         guard let bytes = try? FileSystem.readFile(path) else {
-            collector.add(Finding(.repairable, "checkpoint.unreadable", file: "checkpoint", "cannot read the checkpoint"))
+            collector.add(Finding(.unreadable, "checkpoint.unreadable", file: "checkpoint", "cannot read the checkpoint"))
             return
         }
         if bytes.count != StoreCheckpoint.fileSize {
@@ -51,6 +51,13 @@ struct MetadataVerifier {
                                       "\(name) is later than the last record's store time (the log lost its tail?)"))
             }
         }
+        // §9, §18 item 21: indexMsgTimestamp is the endTimestamp of the last full index file.
+        if checkpoint.indexMsgTimestamp != 0, !layout.indexFiles.isEmpty,
+           !layout.indexFiles.contains(where: { IndexVerifier.acceptedHeader($0, in: layout)?.endTimestamp == checkpoint.indexMsgTimestamp }) {
+            collector.add(Finding(.info, "checkpoint.index-timestamp", file: "checkpoint", position: 16,
+                                  expected: "the endTimestamp of an index file", found: String(checkpoint.indexMsgTimestamp),
+                                  "indexMsgTimestamp names no index file's end time (the file may have expired)"))
+        }
         if checkpoint.confirmPhyOffset > facts.endOffset {
             collector.add(Finding(.info, "checkpoint.confirm-offset-ahead", file: "checkpoint", position: 32,
                                   expected: "<= \(facts.endOffset)", found: String(checkpoint.confirmPhyOffset),
@@ -62,7 +69,7 @@ struct MetadataVerifier {
         for name in layout.configFiles.sorted() where name.hasSuffix(".json") || name.hasSuffix(".json.bak") {
             let relative = "config/" + name
             guard let bytes = try? FileSystem.readFile(layout.root + "/" + relative) else {
-                collector.add(Finding(.repairable, "config.unreadable", file: relative, "cannot read"))
+                collector.add(Finding(.unreadable, "config.unreadable", file: relative, "cannot read"))
                 continue
             }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {

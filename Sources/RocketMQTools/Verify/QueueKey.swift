@@ -15,4 +15,9 @@ struct QueueRun: Sendable {
     var firstPhysicalOffset: Int64
     var lastPhysicalOffset: Int64
     var count: Int
+    /// Sum of `UnitDigest.unit` over the run's records (wrapping).
+    var digest: UInt64 = 0
+    /// False when a record's unit cannot be predicted (inner batch): the queue is then
+    /// checked unit by unit.
+    var digestable = true
 }

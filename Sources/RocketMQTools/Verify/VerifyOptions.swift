@@ -11,8 +11,14 @@ public struct VerifyOptions: Sendable {
     public var areas: Set<Area>
     /// Report at most this many findings to the callback; the rest are only counted.
     public var maxFindings: Int?
-    /// Commitlog files checked in parallel.
+    /// Threads for the commitlog pass. With more than one, files are split into chunks of
+    /// `chunkSize` bytes checked in parallel (the result is the same as a serial walk).
     public var jobs: Int
+    /// Chunk size for `jobs` > 1 (64 MiB; tests use small chunks on small fixtures).
+    public var chunkSize = 64 << 20
+    /// Index files with more hash slots than this have their chains walked instead of replayed
+    /// (the replay keeps one Int32 per slot in memory). Tests lower it to cover the walk.
+    var indexReplaySlotLimit = 8_000_000
     /// Whether a live broker holds the lock; nil probes `lock` with fcntl(F_GETLK).
     public var lockHeld: Bool?
     /// Called from the verifying thread after each commitlog file (and at the end of each phase).

@@ -5,13 +5,16 @@ public enum VerifyVerdict: String, Sendable, Comparable {
     case clean
     /// Only repairable findings: exit 1.
     case repairable
-    /// Message data damaged: exit 65.
+    /// Some file could not be read (and nothing damaged was found elsewhere): exit 74.
+    case unreadable
+    /// Message data damaged: exit 65 (wins over unreadable: what was read is known bad).
     case damaged
 
     public init(worst: Finding.Severity?) {
         switch worst {
         case nil, .info?: self = .clean
         case .repairable?: self = .repairable
+        case .unreadable?: self = .unreadable
         case .damaged?: self = .damaged
         }
     }
@@ -20,6 +23,7 @@ public enum VerifyVerdict: String, Sendable, Comparable {
         switch self {
         case .clean: 0
         case .repairable: 1
+        case .unreadable: 74
         case .damaged: 65
         }
     }
@@ -28,7 +32,8 @@ public enum VerifyVerdict: String, Sendable, Comparable {
         switch self {
         case .clean: 0
         case .repairable: 1
-        case .damaged: 2
+        case .unreadable: 2
+        case .damaged: 3
         }
     }
 

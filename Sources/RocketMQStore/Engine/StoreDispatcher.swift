@@ -1,0 +1,99 @@
+// The dispatchers of a store (`CommitLogDispatcherBuildConsumeQueue` and
+// `CommitLogDispatcherBuildIndex`): turns commitlog records into consume queue units and index
+// entries. The engine's reput service drives it; a repair tool can drive it over a commitlog
+// to rebuild consume queues and index from scratch.
+
+import RocketMQFormat
+import Synchronization
+
+public final class StoreDispatcher: @unchecked Sendable {
+    public let storeRoot: String
+    public let mappedFileSizeConsumeQueue: Int
+    public let delayLevels: DelayLevelTable
+    /// nil when `messageIndexEnable` is false.
+    public let index: IndexWriter?
+    private let queues = Mutex<[String: [Int32: ConsumeQueueWriter]]>([:])
+    private let logicsTimestamp = Atomic<Int64>(0)
+
+    public init(
+        storeRoot: String, mappedFileSizeConsumeQueue: Int, indexLayout: IndexFileLayout?,
+        delayLevels: DelayLevelTable = .default
+    ) {
+        self.storeRoot = storeRoot
+        self.mappedFileSizeConsumeQueue = mappedFileSizeConsumeQueue
+        self.delayLevels = delayLevels
+        self.index = indexLayout.map { IndexWriter(storeRoot: storeRoot, layout: $0) }
+    }
+
+    /// Store time of the last record given a consume queue unit (checkpoint logicsMsgTimestamp).
+    public var logicsMsgTimestamp: Int64 {
+        get { logicsTimestamp.load(ordering: .relaxed) }
+        set { logicsTimestamp.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Every consume queue known, sorted by topic then queue id.
+    public var consumeQueues: [ConsumeQueueWriter] {
+        queues.withLock { table in
+            table.keys.sorted().flatMap { topic in table[topic]!.keys.sorted().map { table[topic]![$0]! } }
+        }
+    }
+
+    /// The queue of (topic, queueId), nil when it does not exist and `create` is false.
+    public func consumeQueue(topic: String, queueId: Int32, create: Bool = true) -> ConsumeQueueWriter? {
+        queues.withLock { table -> ConsumeQueueWriter? in
+            if let existing = table[topic]?[queueId] { return existing }
+            guard create else { return nil }
+            let writer = ConsumeQueueWriter(storeRoot: storeRoot, topic: topic, queueId: queueId,
+                                            mappedFileSizeConsumeQueue: mappedFileSizeConsumeQueue)
+            table[topic, default: [:]][queueId] = writer
+            return writer
+        }
+    }
+
+    /// Loads every existing `consumequeue/<topic>/<queueId>` (`loadConsumeQueue`): the queue id
+    /// directory must parse as a decimal int, other names are skipped.
+    public func loadConsumeQueues() throws(StoreError) {
+        let root = storeRoot + "/consumequeue"
+        guard FileSystem.isDirectory(root) else { return }
+        for topic in try FileSystem.list(root) where topic.kind == .directory {
+            for queue in try FileSystem.list(root + "/" + topic.name) where queue.kind == .directory {
+                guard let queueId = Int32(queue.name) else { continue }
+                try consumeQueue(topic: topic.name, queueId: queueId)!.load()
+            }
+        }
+    }
+
+    /// Dispatches one record that passed the store's check: a consume queue unit for NOT and
+    /// COMMIT records (§7.2), index entries for all but ROLLBACK (§8.4).
+    public func dispatch(_ view: MessageRecordView) throws(StoreError) {
+        let type = view.transactionType
+        if type.isDispatchedToConsumeQueue {
+            let queue = consumeQueue(topic: view.topic, queueId: view.queueId)!
+            let written = try queue.putMessagePositionInfo(
+                offset: view.physicalOffset, size: view.totalSize, tagsCode: view.tagsCode(delayLevels: delayLevels),
+                cqOffset: view.queueOffset)
+            if written { logicsMsgTimestamp = view.storeTimestamp }
+        }
+        try index?.buildIndex(view)
+    }
+
+    /// Dispatches a request built elsewhere (same rules as `dispatch(_: MessageRecordView)`).
+    public func dispatch(_ request: DispatchRequest) throws(StoreError) {
+        if request.buildsConsumeQueueUnit {
+            let queue = consumeQueue(topic: request.topic, queueId: request.queueId)!
+            if try queue.dispatch(request) { logicsMsgTimestamp = request.storeTimestamp }
+        }
+        try index?.buildIndex(request)
+    }
+
+    /// Flushes every consume queue (leastPages 0 = everything) and, with `index`, the index.
+    public func flush(leastPages: Int = 0, index flushIndex: Bool = false) {
+        for queue in consumeQueues { while !queue.flush(leastPages: leastPages) {} }
+        if flushIndex { index?.flush() }
+    }
+
+    public func shutdown() {
+        for queue in consumeQueues { queue.shutdown() }
+        index?.shutdown()
+    }
+}

@@ -1,0 +1,192 @@
+// Applies a list of StoreChange to a store the careful way: under the broker's lock, saving
+// every byte it cuts or overwrites into a salvage directory first, journaling each step
+// (written atomically before and after it), and changing each file atomically (write aside,
+// fsync, rename, fsync the directory). A kill at any point leaves every file old or new and a
+// journal that says which; `JournalUndo` puts the old ones back.
+//
+// Tests kill the process after each durable step: RMQSTORE_CRASH_AFTER_STEP=N sends SIGKILL
+// to ourselves right after step N.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+public struct StoreWriter {
+    public var root: String
+    public var salvageDirectory: String
+    public var command: String
+    private var stepsDone = 0
+    private let crashAfterStep: Int?
+
+    public init(root: String, salvageDirectory: String, command: String) {
+        self.root = root
+        self.salvageDirectory = salvageDirectory
+        self.command = command
+        crashAfterStep = getenv("RMQSTORE_CRASH_AFTER_STEP").flatMap { Int(String(cString: $0)) }
+    }
+
+    /// `STORE/../rmqstore-salvage-<UTC time>` (with a suffix when it exists already).
+    public static func defaultSalvageDirectory(forStoreAt root: String) -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let stamp = "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
+        var absolute = root
+        if !absolute.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            if getcwd(&buffer, buffer.count) != nil {
+                absolute = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + root
+            }
+        }
+        let base = DurableFile.parent(of: absolute) + "/rmqstore-salvage-" + stamp
+        var candidate = base
+        var n = 2
+        while FileSystem.exists(candidate) { candidate = base + "-\(n)"; n += 1 }
+        return candidate
+    }
+
+    private mutating func stepDone() {
+        stepsDone += 1
+        if let crashAfterStep, stepsDone == crashAfterStep { kill(getpid(), SIGKILL) }
+    }
+
+    /// Takes the lock, applies `changes` in order and returns the completed journal.
+    public mutating func apply(_ changes: [StoreChange]) throws(StoreError) -> RepairJournal {
+        if let holder = StoreLock.holder(ofStoreAt: root) {
+            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
+        }
+        let lock = try HeldStoreLock(storeAt: root)
+        defer { lock.release() }
+        try DurableFile.makeDirectories(salvageDirectory + "/store")
+
+        var journal = RepairJournal(command: command, store: root, salvageDirectory: salvageDirectory)
+        for (i, change) in changes.enumerated() {
+            journal.entries.append(try plannedEntry(change, step: i + 1))
+        }
+        try journal.save()
+        stepDone()
+        journal.state = .applying
+        for (i, change) in changes.enumerated() {
+            // 1. Save what will be cut or overwritten, then say so in the journal.
+            try saveOriginal(change, entry: journal.entries[i])
+            journal.entries[i].state = .applying
+            try journal.save()
+            stepDone()
+            // 2. The change itself, atomically.
+            try perform(change, entry: journal.entries[i])
+            stepDone()
+            // 3. Record the result.
+            journal.entries[i].sha256After = try digest(change.path, directory: isDirectory(change))
+            journal.entries[i].state = .done
+            try journal.save()
+            stepDone()
+        }
+        journal.state = .complete
+        try journal.save()
+        stepDone()
+        return journal
+    }
+
+    private func isDirectory(_ change: StoreChange) -> Bool {
+        if case .exchangeDirectory = change.kind { return true }
+        return false
+    }
+
+    private func digest(_ relative: String, directory: Bool) throws(StoreError) -> String? {
+        let path = root + "/" + relative
+        guard FileSystem.exists(path) else { return nil }
+        return directory ? try DurableFile.treeDigest(path) : try DurableFile.sha256(path)
+    }
+
+    private func plannedEntry(_ change: StoreChange, step: Int) throws(StoreError) -> RepairJournal.Entry {
+        let path = root + "/" + change.path
+        let size = try FileSystem.status(path)?.size
+        var entry = RepairJournal.Entry(
+            step: step, action: .replace, path: change.path, reason: change.reason, rangeStart: 0, rangeEnd: size ?? 0,
+            sizeBefore: size, sizeAfter: nil, sha256Before: try digest(change.path, directory: isDirectory(change)),
+            sha256After: nil, salvage: nil, staging: nil, state: .pending)
+        switch change.kind {
+        case .replace(let contents):
+            entry.sizeAfter = Int64(contents.count)
+            entry.salvage = size == nil ? nil : "store/" + change.path
+        case .resize(let keep, let newSize):
+            entry.action = .resize
+            entry.rangeStart = keep
+            entry.sizeAfter = newSize
+            if let size, keep < size { entry.salvage = "store/\(change.path).bytes-\(keep)-\(size)" }
+        case .remove:
+            entry.action = .remove
+            entry.sizeAfter = nil
+            entry.salvage = "store/" + change.path
+        case .create(let contents):
+            guard size == nil else { throw StoreError(.io, path: change.path, "exists already; refusing to overwrite it") }
+            entry.action = .create
+            entry.sizeAfter = Int64(contents.count)
+        case .exchangeDirectory(let staging):
+            entry.action = .exchangeDirectory
+            entry.staging = staging
+            entry.rangeEnd = 0
+            if size != nil { entry.salvage = "store/" + change.path }
+        }
+        return entry
+    }
+
+    private func saveOriginal(_ change: StoreChange, entry: RepairJournal.Entry) throws(StoreError) {
+        guard let salvage = entry.salvage else { return }
+        let source = root + "/" + change.path
+        let destination = salvageDirectory + "/" + salvage
+        try DurableFile.makeDirectories(DurableFile.parent(of: destination))
+        switch change.kind {
+        case .replace:
+            try DurableFile.copyFile(source, to: destination)
+        case .resize(let keep, _):
+            let size = entry.sizeBefore ?? 0
+            let input = try DurableFile.open(source, O_RDONLY)
+            defer { close(input) }
+            let output = try DurableFile.open(destination, O_WRONLY | O_CREAT | O_TRUNC)
+            defer { close(output) }
+            try DurableFile.copyRange(input, from: keep, to: output, at: 0, count: size - keep, path: source)
+            try DurableFile.sync(output, path: destination)
+        case .remove, .create, .exchangeDirectory:
+            return  // moved (not copied) while performing the change
+        }
+        try DurableFile.syncDirectory(DurableFile.parent(of: destination))
+    }
+
+    private func perform(_ change: StoreChange, entry: RepairJournal.Entry) throws(StoreError) {
+        let path = root + "/" + change.path
+        let parent = DurableFile.parent(of: path)
+        switch change.kind {
+        case .replace(let contents), .create(let contents):
+            try DurableFile.makeDirectories(parent)
+            try DurableFile.replaceAtomically(path, with: contents)
+        case .resize(let keep, let size):
+            let aside = path + ".rmqstore-new"
+            try DurableFile.writePrefixCopy(of: path, length: min(keep, entry.sizeBefore ?? keep), size: size, to: aside)
+            try DurableFile.rename(aside, path)
+            try DurableFile.syncDirectory(parent)
+        case .remove:
+            let destination = salvageDirectory + "/" + (entry.salvage ?? "store/" + change.path)
+            try DurableFile.makeDirectories(DurableFile.parent(of: destination))
+            try DurableFile.move(path, to: destination)
+            try DurableFile.syncDirectory(DurableFile.parent(of: destination))
+            try DurableFile.syncDirectory(parent)
+        case .exchangeDirectory(let staging):
+            let stagingPath = root + "/" + staging
+            if FileSystem.exists(path) {
+                try DurableFile.exchange(stagingPath, path)
+                try DurableFile.syncDirectory(parent)
+                let destination = salvageDirectory + "/" + (entry.salvage ?? "store/" + change.path)
+                try DurableFile.makeDirectories(DurableFile.parent(of: destination))
+                try DurableFile.move(stagingPath, to: destination)
+                try DurableFile.syncDirectory(DurableFile.parent(of: destination))
+            } else {
+                try DurableFile.rename(stagingPath, path)
+            }
+            try DurableFile.syncDirectory(parent)
+        }
+    }
+}

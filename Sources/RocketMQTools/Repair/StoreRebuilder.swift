@@ -1,0 +1,178 @@
+// `rmqstore rebuild`: regenerates consumequeue/ (and index/) from the commitlog with the
+// engine's dispatch writers, into a staging directory inside the store root, then swaps the
+// new directories in atomically (renameat2 exchange; the old ones go to the salvage directory)
+// and updates the checkpoint. Whole store, or one topic (its queue directories only; the
+// index is shared by all topics, so it is left alone then).
+//
+// Records are dispatched as the broker's reput service sees them (no CRC check; a record
+// failing its check is skipped), in log order, one mapped file at a time.
+
+import RocketMQFormat
+import RocketMQStore
+
+public struct StoreRebuilder {
+    public var layout: StoreLayout
+    /// Only this topic's consume queues (nil: every queue and the index).
+    public var topic: String?
+
+    public init(layout: StoreLayout, topic: String? = nil) {
+        self.layout = layout
+        self.topic = topic
+    }
+
+    public struct QueuePlan: Sendable, Hashable {
+        public var topic: String
+        public var queueId: Int32
+        /// Units the rebuilt queue will hold (next queue offset) and what is there now.
+        public var unitsFromLog: Int64
+        public var maxOffsetNow: Int64?
+    }
+
+    public struct Plan: Sendable {
+        public var records: Int
+        public var queues: [QueuePlan]
+        public var rebuildsIndex: Bool
+        public var changes: [String]
+        /// True when the existing queues already hold exactly what the log says (counts).
+        public var queuesMatchLog: Bool
+    }
+
+    public struct Result: Sendable {
+        public var plan: Plan
+        public var journal: RepairJournal
+        public var indexFiles: Int
+        public var seconds: Double
+    }
+
+    var indexLayout: IndexFileLayout? {
+        if let slots = layout.options.maxHashSlotNum, let entries = layout.options.maxIndexNum {
+            return IndexFileLayout(hashSlotNum: slots, indexNum: entries)
+        }
+        if let first = layout.indexFiles.first, let inferred = IndexFileLayout.infer(fileSize: Int(first.size)) { return inferred }
+        return .default
+    }
+
+    /// Walks the log and counts what each queue will hold; writes nothing.
+    public func plan() throws(StoreError) -> Plan {
+        var counts: [String: (topic: String, queueId: Int32, next: Int64)] = [:]
+        var records = 0
+        try walk { record in
+            records += 1
+            guard record.transactionType.isDispatchedToConsumeQueue else { return }
+            let key = "\(record.topic)/\(record.queueId)"
+            let next = max(counts[key]?.next ?? 0, record.queueOffset + 1)
+            counts[key] = (record.topic, record.queueId, next)
+        }
+        var queues: [QueuePlan] = []
+        var match = true
+        var existing: [String: Int64] = [:]
+        for location in layout.consumeQueues where topic == nil || location.topic == topic {
+            existing["\(location.topic)/\(location.queueId)"] = try ConsumeQueueBounds.read(location).maxOffset
+        }
+        for (key, value) in counts.sorted(by: { $0.key < $1.key }) {
+            queues.append(QueuePlan(topic: value.topic, queueId: value.queueId, unitsFromLog: value.next, maxOffsetNow: existing[key]))
+            if existing[key] != value.next { match = false }
+        }
+        if existing.keys.contains(where: { counts[$0] == nil }) { match = false }
+        let target = topic.map { "consumequeue/\($0)/" } ?? "consumequeue/"
+        var changes = ["write \(target) anew from \(records) records into a staging directory, then swap it in (the old one goes to the salvage directory)"]
+        if topic == nil { changes.append("write index/ anew (\(indexLayout?.description ?? "default layout")) and swap it in the same way") }
+        changes.append("update checkpoint logicsMsgTimestamp" + (topic == nil ? " and indexMsgTimestamp" : ""))
+        return Plan(records: records, queues: queues, rebuildsIndex: topic == nil, changes: changes, queuesMatchLog: match)
+    }
+
+    private func walk(_ visit: (MessageRecordView) throws(StoreError) -> Void) throws(StoreError) {
+        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
+        do {
+            try walker.walk { event in
+                if case .message(_, let record) = event, record.check.success, topic == nil || record.topic == topic {
+                    try visit(record)
+                }
+                return .proceed
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.io, path: "commitlog", "\(error)")
+        }
+    }
+
+    /// Builds the new directories in a staging directory and swaps them in through StoreWriter.
+    public func apply(salvageDirectory: String, plan precomputed: Plan? = nil) throws(StoreError) -> Result {
+        let started = MonotonicClock.now()
+        if let holder = StoreLock.holder(ofStoreAt: layout.root) {
+            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
+        }
+        let plan: Plan
+        if let precomputed { plan = precomputed } else { plan = try self.plan() }
+        PhaseTimer.mark("plan walk")
+        let stagingName = ".rmqstore-staging-rebuild"
+        let staging = layout.root + "/" + stagingName
+        if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
+        try DurableFile.makeDirectories(staging)
+        let dispatcher = StoreDispatcher(
+            storeRoot: staging, mappedFileSizeConsumeQueue: Int(layout.consumeQueueFileSize),
+            indexLayout: topic == nil ? indexLayout : nil, delayLevels: layout.options.delayLevels)
+        var lastIndexEnd: Int64 = 0
+        try walk { record throws(StoreError) in try dispatcher.dispatch(record) }
+        PhaseTimer.mark("dispatch walk")
+        dispatcher.flush(index: true)
+        PhaseTimer.mark("flush")
+        if let index = dispatcher.index, let last = index.files.last { lastIndexEnd = last.endTimestamp }
+        let indexFiles = dispatcher.index?.files.count ?? 0
+        dispatcher.shutdown()
+
+        var changes: [StoreChange] = []
+        if let topic {
+            let relative = "consumequeue/" + topic
+            try DurableFile.makeDirectories(staging + "/" + relative)
+            changes.append(StoreChange(relative, .exchangeDirectory(staging: stagingName + "/" + relative), reason: "rebuilt from the commitlog"))
+        } else {
+            try DurableFile.makeDirectories(staging + "/consumequeue")
+            try DurableFile.makeDirectories(staging + "/index")
+            changes.append(StoreChange("consumequeue", .exchangeDirectory(staging: stagingName + "/consumequeue"), reason: "rebuilt from the commitlog"))
+            changes.append(StoreChange("index", .exchangeDirectory(staging: stagingName + "/index"), reason: "rebuilt from the commitlog"))
+        }
+        var checkpoint = StoreCheckpoint()
+        if let path = layout.checkpointPath {
+            let bytes = try FileSystem.read(path, offset: 0, count: StoreCheckpoint.fileSize)
+            checkpoint = bytes.withUnsafeBytes { (try? StoreCheckpoint(decoding: $0)) ?? StoreCheckpoint() }
+        }
+        if dispatcher.logicsMsgTimestamp > 0 { checkpoint.logicsMsgTimestamp = dispatcher.logicsMsgTimestamp }
+        // Every rebuilt index file is flushed, so the checkpoint may cover the last one.
+        if topic == nil && lastIndexEnd > 0 { checkpoint.indexMsgTimestamp = lastIndexEnd }
+        changes.append(StoreChange("checkpoint", layout.checkpointPath == nil ? .create(contents: checkpoint.encoded()) : .replace(contents: checkpoint.encoded()),
+                                   reason: "logicsMsgTimestamp/indexMsgTimestamp of the rebuilt files"))
+        var writer = StoreWriter(root: layout.root, salvageDirectory: salvageDirectory, command: "rebuild")
+        let journal = try writer.apply(changes)
+        PhaseTimer.mark("swap (salvage, journal, digests)")
+        if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
+        return Result(plan: plan, journal: journal, indexFiles: indexFiles, seconds: MonotonicClock.now() - started)
+    }
+}
+
+/// Phase durations on stderr when RMQSTORE_TIMINGS is set (for benchmarking the repairs).
+enum PhaseTimer {
+    nonisolated(unsafe) static var last = MonotonicClock.now()
+    static let enabled = getenv("RMQSTORE_TIMINGS") != nil
+
+    static func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = MonotonicClock.now()
+        let line = "timing: \(phase): \(Int((now - last) * 1000)) ms\n"
+        last = now
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+}
+
+enum MonotonicClock {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

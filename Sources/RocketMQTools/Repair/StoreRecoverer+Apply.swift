@@ -1,0 +1,160 @@
+// Carrying out a RecoveryPlan: consume queues (and the index) are brought in step on a staging
+// copy with the engine's writers, then every difference becomes a journaled StoreChange.
+
+import RocketMQFormat
+import RocketMQStore
+
+extension StoreRecoverer {
+    public struct Result: Sendable {
+        public var plan: RecoveryPlan
+        public var journal: RepairJournal?
+        public var seconds: Double
+    }
+
+    static let stagingName = ".rmqstore-staging-recover"
+
+    /// Applies the plan under the store lock; refuses damage in the middle of the log unless
+    /// `acceptLoss`. Returns the journal (nil when there was nothing to do).
+    public func apply(salvageDirectory: String) throws(StoreError) -> Result {
+        let started = MonotonicClock.now()
+        if let holder = StoreLock.holder(ofStoreAt: layout.root) {
+            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
+        }
+        let plan = try plan()
+        guard plan.verdict != .midLogDamage else { return Result(plan: plan, journal: nil, seconds: MonotonicClock.now() - started) }
+        guard plan.hasChanges else { return Result(plan: plan, journal: nil, seconds: MonotonicClock.now() - started) }
+        let staging = layout.root + "/" + Self.stagingName
+        if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
+        defer { try? JournalUndo.removeTree(staging) }
+
+        var changes = plan.strayChanges + plan.commitLogChanges
+        changes += try consumeQueueChanges(plan, staging: staging)
+        if plan.rebuildIndex { changes += try indexChanges(plan, staging: staging) }
+        changes += plan.metadataChanges.filter { $0.path != "abort" }
+        if plan.checkpointNeedsWrite {
+            var checkpoint = plan.checkpoint ?? StoreCheckpoint()
+            checkpoint.physicMsgTimestamp = plan.lastStoreTimestamp
+            checkpoint.logicsMsgTimestamp = plan.lastQueuedStoreTimestamp
+            if let indexEnd = stagedIndexEnd { checkpoint.indexMsgTimestamp = indexEnd }
+            let bytes = checkpoint.encoded()
+            changes.append(StoreChange("checkpoint", FileSystem.exists(layout.root + "/checkpoint") ? .replace(contents: bytes) : .create(contents: bytes),
+                                       reason: "timestamps of the last valid record"))
+        }
+        // abort last: a kill before it leaves an abnormal start, which is safe.
+        changes += plan.metadataChanges.filter { $0.path == "abort" }
+        var writer = StoreWriter(root: layout.root, salvageDirectory: salvageDirectory, command: "recover")
+        let journal = try writer.apply(changes)
+        return Result(plan: plan, journal: journal, seconds: MonotonicClock.now() - started)
+    }
+
+    private var stagedIndexEnd: Int64? {
+        let path = layout.root + "/" + Self.stagingName + "/index"
+        guard let files = try? FileSystem.list(path), let last = files.last(where: { $0.kind == .file }) else { return nil }
+        return try? StartupSimulator.indexHeader(path: path + "/" + last.name).endTimestamp
+    }
+
+    /// Copies the consume queues to staging, truncates and dispatches there with the engine,
+    /// zeroes what lies past each queue's end, and diffs the result against the store.
+    func consumeQueueChanges(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> [StoreChange] {
+        guard plan.queueActions.contains(where: { $0.unitsCut > 0 || $0.unitsAdded > 0 })
+            || !plan.shortQueueFiles.isEmpty || !plan.zeroLengthQueueFiles.isEmpty else { return [] }
+        let cqSize = Int(layout.consumeQueueFileSize)
+        var changes: [StoreChange] = []
+        for path in plan.zeroLengthQueueFiles.sorted() {
+            changes.append(StoreChange(path, .remove, reason: "zero-length consume queue file stops the broker's load (apache/rocketmq#9728)"))
+        }
+        for location in layout.consumeQueues {
+            let directory = staging + "/consumequeue/\(location.topic)/\(location.queueId)"
+            try DurableFile.makeDirectories(directory)
+            for file in location.files where file.size > 0 && file.size <= Int64(cqSize) {
+                try DurableFile.writePrefixCopy(of: file.path, length: file.size, size: Int64(cqSize), to: directory + "/" + file.name)
+            }
+        }
+        let dispatcher = StoreDispatcher(storeRoot: staging, mappedFileSizeConsumeQueue: cqSize, indexLayout: nil,
+                                         delayLevels: layout.options.delayLevels)
+        try dispatcher.loadConsumeQueues()
+        var dispatchFrom = plan.endOffset
+        for queue in dispatcher.consumeQueues {
+            queue.recover()
+            if queue.maxPhysicOffset >= plan.endOffset { queue.truncateDirtyLogicFiles(plan.endOffset) }
+            let key = queue.topic + "/" + String(queue.queueId)
+            if let facts = plan.queueFacts[key], facts.nextQueueOffset > queue.maxOffsetInQueue {
+                dispatchFrom = min(dispatchFrom, max(0, queue.maxPhysicOffset))
+            }
+        }
+        for (key, facts) in plan.queueFacts where dispatcher.consumeQueue(topic: plan.queueNames[key]?.topic ?? "", queueId: plan.queueNames[key]?.queueId ?? 0, create: false) == nil {
+            _ = facts
+            dispatchFrom = 0
+        }
+        if dispatchFrom < plan.endOffset {
+            let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
+            do {
+                try walker.walk(fromOffset: dispatchFrom, toOffset: plan.endOffset) { event in
+                    guard case .message(let file, let record) = event, record.check.success else { return .proceed }
+                    let offset = file.fromOffset + Int64(record.position)
+                    if offset >= plan.endOffset { return .finish }
+                    if offset >= dispatchFrom { try dispatcher.dispatch(record) }
+                    return .proceed
+                }
+            } catch let error as StoreError { throw error } catch { throw StoreError(.io, path: "commitlog", "\(error)") }
+        }
+        // Zero everything past each queue's end, as a fresh file would be: a later crash must
+        // not let the broker's CQ scan take stale units for real ones (FORMAT.md §19).
+        for queue in dispatcher.consumeQueues {
+            for file in queue.queue.mappedFiles where file.wrotePosition < file.fileSize {
+                let bytes = file.bytes
+                UnsafeMutableRawBufferPointer(rebasing: bytes[file.wrotePosition...]).initializeMemory(as: UInt8.self, repeating: 0)
+            }
+        }
+        dispatcher.flush()
+        dispatcher.shutdown()
+
+        // Diff staging against the store, file by file.
+        let stagedRoot = staging + "/consumequeue"
+        var staged: [String: String] = [:]  // store-relative → staging path
+        for topic in try FileSystem.list(stagedRoot) where topic.kind == .directory {
+            for queue in try FileSystem.list(stagedRoot + "/" + topic.name) where queue.kind == .directory {
+                for file in try FileSystem.list(stagedRoot + "/\(topic.name)/\(queue.name)") where file.kind == .file {
+                    staged["consumequeue/\(topic.name)/\(queue.name)/\(file.name)"] = stagedRoot + "/\(topic.name)/\(queue.name)/\(file.name)"
+                }
+            }
+        }
+        for location in layout.consumeQueues {
+            for file in location.files where file.size > 0 {
+                if let new = staged.removeValue(forKey: file.relativePath) {
+                    let newBytes = try FileSystem.readFile(new)
+                    if try FileSystem.readFile(file.path) != newBytes {
+                        changes.append(StoreChange(file.relativePath, .replace(contents: newBytes),
+                                                   reason: file.size < Int64(cqSize) ? "short file extended; units brought in step with the log"
+                                                       : "units past the end cut / missing units added"))
+                    }
+                } else {
+                    changes.append(StoreChange(file.relativePath, .remove, reason: "every unit points past the end of the log"))
+                }
+            }
+        }
+        for (relative, path) in staged.sorted(by: { $0.key < $1.key }) {
+            changes.append(StoreChange(relative, .create(contents: try FileSystem.readFile(path)), reason: "units the log has but the queue lacked"))
+        }
+        return changes
+    }
+
+    /// Rebuilds the index from [0, end) into staging; swapped in as a directory.
+    func indexChanges(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> [StoreChange] {
+        let indexLayout = StoreRebuilder(layout: layout).indexLayout ?? .default
+        let writer = IndexWriter(storeRoot: staging, layout: indexLayout)
+        try DurableFile.makeDirectories(staging + "/index")
+        let walker = CommitLogWalker(layout: layout, checkOptions: RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels))
+        do {
+            try walker.walk(toOffset: plan.endOffset) { event in
+                guard case .message(let file, let record) = event, record.check.success else { return .proceed }
+                if file.fromOffset + Int64(record.position) >= plan.endOffset { return .finish }
+                try writer.buildIndex(record)
+                return .proceed
+            }
+        } catch let error as StoreError { throw error } catch { throw StoreError(.io, path: "commitlog", "\(error)") }
+        writer.flush()
+        writer.shutdown()
+        return [StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"), reason: plan.indexReason ?? "rebuilt")]
+    }
+}

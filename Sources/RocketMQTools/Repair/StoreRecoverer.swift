@@ -1,0 +1,159 @@
+// `rmqstore recover`: the offline, careful form of the broker's abnormal recovery.
+//
+// The whole log is scanned with every check (CRC included), not only the files the broker
+// would pick; the log is cut after the last valid record (the tail zeroed, as in a fresh file),
+// later files removed, consume queue units past the end cut and missing ones dispatched (the
+// engine's writers, on a staging copy, diffed back file by file), the index rebuilt when it
+// points past the end or lags, the checkpoint fixed and `abort` removed. Known start-up
+// blockers are mended on the way (FORMAT.md §19): zero-length files (#6904), stray names in
+// commitlog/ (#3257), a short last commitlog file, empty/short consume queue files (#9728),
+// a corrupt config JSON with a good .bak (#3401). Everything cut goes to the salvage directory.
+
+import RocketMQFormat
+import RocketMQStore
+
+public struct StoreRecoverer {
+    public var layout: StoreLayout
+    /// Cut at the first damage even when valid records follow it.
+    public var acceptLoss: Bool
+
+    public init(layout: StoreLayout, acceptLoss: Bool = false) {
+        self.layout = layout
+        self.acceptLoss = acceptLoss
+    }
+
+    var checkOptions: RecordCheckOptions { RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels) }
+
+    /// Works out the plan; changes nothing.
+    public func plan() throws(StoreError) -> RecoveryPlan {
+        let fileSize = layout.commitLogFileSize
+        var actions: [String] = []
+        var strayChanges: [StoreChange] = []
+        for stray in layout.strays where stray.relativePath.hasPrefix("commitlog/") {
+            guard let entry = try FileSystem.status(layout.root + "/" + stray.relativePath), entry.kind == .file else { continue }
+            strayChanges.append(StoreChange(stray.relativePath, .remove, reason: "stray name in commitlog/ stops the broker's load (apache/rocketmq#3257)"))
+        }
+        var files: [SegmentFile] = []
+        for file in layout.commitLogFiles {
+            if file.size == 0 {
+                strayChanges.append(StoreChange(file.relativePath, .remove, reason: "zero-length commitlog file stops the broker's load (apache/rocketmq#6904)"))
+            } else {
+                files.append(file)
+            }
+        }
+        let scan = try LogEndScan(files: files, fileSize: fileSize, options: checkOptions)
+        let midLog = scan.recordsAfterEnd > 0
+
+        // The commitlog: cut the file holding the end, remove every later file.
+        var commitLogChanges: [StoreChange] = []
+        var bytesCut: Int64 = 0
+        for file in files {
+            if file.fromOffset + fileSize <= scan.endOffset && file.fromOffset + file.size <= scan.endOffset {
+                if file.size < fileSize {
+                    commitLogChanges.append(StoreChange(file.relativePath, .resize(keep: file.size, size: fileSize),
+                                                        reason: "shorter than mappedFileSizeCommitLog \(fileSize): extended with zeros"))
+                }
+                continue
+            }
+            if file.fromOffset <= scan.endOffset && scan.endOffset < file.fromOffset + fileSize {
+                let keep = scan.endOffset - file.fromOffset
+                let region = try MappedRegion(path: file.path)
+                let tailIsZero = region.withBytes { $0.isAllZero(from: Int(keep)) }
+                if !tailIsZero || file.size != fileSize {
+                    let reason = tailIsZero ? "shorter than mappedFileSizeCommitLog \(fileSize): extended with zeros"
+                        : "cut after the last valid record (\(scan.endReason)); the tail is zeroed as in a fresh file"
+                    commitLogChanges.append(StoreChange(file.relativePath, .resize(keep: keep, size: fileSize), reason: reason))
+                }
+            } else {
+                commitLogChanges.append(StoreChange(file.relativePath, .remove, reason: "after the end of valid data"))
+            }
+        }
+        bytesCut = scan.bytesAfterEndNonZero
+
+        // Consume queues: what the broker's truncation would cut, what the log has beyond.
+        var queueActions: [RecoveryPlan.QueueAction] = []
+        var shortQueueFiles: [String: Int64] = [:]
+        var zeroLength: Set<String> = []
+        let cqSize = layout.consumeQueueFileSize
+        let cache = DiskCache()
+        var seen = Set<String>()
+        for location in layout.consumeQueues {
+            var usable: [SegmentFile] = []
+            for file in location.files {
+                if file.size == 0 { zeroLength.insert(file.relativePath); continue }
+                if file.size < cqSize { shortQueueFiles[file.relativePath] = file.size }
+                if file.size <= cqSize { usable.append(file) }
+            }
+            var queue = SimulatedConsumeQueue(topic: location.topic, queueId: location.queueId, fileSize: Int(cqSize), cache: cache, diskFiles: usable)
+            try queue.recover()
+            let before = queue.maxOffsetInQueue
+            var cut: Int64 = 0
+            if queue.maxPhysicOffset >= scan.endOffset { cut = Int64(try queue.truncateDirtyLogicFiles(scan.endOffset)) }
+            let key = location.topic + "/" + String(location.queueId)
+            seen.insert(key)
+            let next = scan.queues[key]?.nextQueueOffset ?? 0
+            let after = max(queue.maxOffsetInQueue, next)
+            queueActions.append(.init(topic: location.topic, queueId: location.queueId, unitsCut: cut,
+                                      unitsAdded: max(0, next - queue.maxOffsetInQueue), maxOffsetBefore: before, maxOffsetAfter: after))
+        }
+        for (key, facts) in scan.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
+            guard let name = scan.queueNames[key] else { continue }
+            queueActions.append(.init(topic: name.topic, queueId: name.queueId, unitsCut: 0, unitsAdded: facts.nextQueueOffset,
+                                      maxOffsetBefore: 0, maxOffsetAfter: facts.nextQueueOffset))
+        }
+
+        // Index: rebuilt when it points past the end or lags behind the last keyed record.
+        var indexReason: String?
+        var indexEnd: Int64 = -1
+        for file in layout.indexFiles {
+            guard IndexFileLayout.infer(fileSize: Int(file.size)) != nil else { indexReason = "\(file.relativePath) has a wrong size"; break }
+            let header = try StartupSimulator.indexHeader(file)
+            indexEnd = max(indexEnd, header.endPhyOffset)
+        }
+        if indexReason == nil {
+            if indexEnd >= scan.endOffset && scan.endOffset > 0 || (indexEnd >= 0 && scan.endOffset == 0) {
+                indexReason = "entries point at or past the end \(scan.endOffset)"
+            } else if scan.lastKeyedOffset > indexEnd {
+                indexReason = "the index ends at \(indexEnd), before the last keyed record at \(scan.lastKeyedOffset)"
+            }
+        }
+
+        // Config, checkpoint, abort.
+        var metadataChanges: [StoreChange] = []
+        for name in layout.configFiles where name.hasSuffix(".json") {
+            if let loaded = try ConfigFileLoader.load(name, in: layout), loaded.source.hasSuffix(".bak"), let problem = loaded.problem,
+               FileSystem.exists(layout.root + "/config/" + name) {
+                metadataChanges.append(StoreChange("config/" + name, .replace(contents: loaded.bytes),
+                                                   reason: "\(problem); replaced by its good .bak (apache/rocketmq#3401)"))
+            }
+        }
+        var checkpoint: StoreCheckpoint?
+        var checkpointBroken = true
+        if let path = layout.checkpointPath, let entry = try FileSystem.status(path), entry.size == Int64(StoreCheckpoint.fileSize) {
+            let bytes = try FileSystem.readFile(path)
+            checkpoint = bytes.withUnsafeBytes { try? StoreCheckpoint(decoding: $0) }
+            checkpointBroken = checkpoint == nil
+        }
+        let anyChange = !commitLogChanges.isEmpty || !strayChanges.isEmpty || indexReason != nil || !metadataChanges.isEmpty
+            || queueActions.contains { $0.unitsCut > 0 || $0.unitsAdded > 0 } || layout.abortExists
+        if layout.abortExists {
+            metadataChanges.append(StoreChange("abort", .remove, reason: "the store is consistent again: the next start is a normal one"))
+        }
+        for change in strayChanges + commitLogChanges + metadataChanges { actions.append(change.summary) }
+
+        var verdict: RecoveryPlan.Verdict = .clean
+        if midLog && !acceptLoss { verdict = .midLogDamage }
+        let plan = RecoveryPlan(
+            verdict: verdict, endOffset: scan.endOffset, endFile: scan.endFile?.relativePath, endReason: scan.endReason,
+            records: scan.records, actions: actions, queueActions: queueActions, rebuildIndex: indexReason != nil,
+            indexReason: indexReason, bytesCut: bytesCut, recordsAfterEnd: scan.recordsAfterEnd,
+            firstValidAfterEnd: scan.firstValidAfterEnd, commitLogChanges: commitLogChanges, metadataChanges: metadataChanges,
+            strayChanges: strayChanges, shortQueueFiles: shortQueueFiles, zeroLengthQueueFiles: zeroLength,
+            lastStoreTimestamp: scan.lastStoreTimestamp, lastQueuedStoreTimestamp: scan.lastQueuedStoreTimestamp,
+            queueFacts: scan.queues, queueNames: scan.queueNames, checkpoint: checkpoint,
+            checkpointNeedsWrite: checkpointBroken || anyChange)
+        var result = plan
+        if result.verdict != .midLogDamage && result.hasChanges { result.verdict = .repairable }
+        return result
+    }
+}
