@@ -32,7 +32,21 @@ extension UnsafeRawBufferPointer {
         let upper = Swift.min(end ?? count, count)
         var i = Swift.max(offset, 0)
         guard i < upper, let base = baseAddress else { return true }
-        // Word-at-a-time: the tail of a preallocated file is long runs of zeros.
+        // 64 bytes a step (the compiler vectorises the OR): the tail of a preallocated file
+        // is hundreds of megabytes of zeros.
+        while i + 64 <= upper {
+            let p = base + i
+            var bits = p.loadUnaligned(as: UInt64.self)
+            bits |= p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            bits |= p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+            bits |= p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+            bits |= p.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
+            bits |= p.loadUnaligned(fromByteOffset: 40, as: UInt64.self)
+            bits |= p.loadUnaligned(fromByteOffset: 48, as: UInt64.self)
+            bits |= p.loadUnaligned(fromByteOffset: 56, as: UInt64.self)
+            if bits != 0 { return false }
+            i += 64
+        }
         while i + 8 <= upper {
             if (base + i).loadUnaligned(as: UInt64.self) != 0 { return false }
             i += 8

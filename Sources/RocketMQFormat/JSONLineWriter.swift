@@ -1,49 +1,87 @@
-// A small, allocation-light JSON writer for NDJSON output.
+// A small, allocation-free JSON writer for NDJSON output.
 //
 // It appends UTF-8 into one reusable byte buffer; a caller writes a line, hands the bytes to
-// the output, and resets. Strings that come from record bytes are escaped straight from the
-// bytes (ASCII fast path); malformed UTF-8 becomes U+FFFD, as Java decodes it.
+// the output (`withBytes`), and resets. Strings that come from record bytes are escaped
+// straight from the bytes (eight ASCII bytes at a time); malformed UTF-8 becomes U+FFFD, as
+// Java decodes it. Hot formatters (RecordDescriber's message line) write through a
+// `JSONCursor` and skip the per-call bookkeeping below.
 
-public struct JSONLineWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = []
+public struct JSONLineWriter: @unchecked Sendable {
+    // Value semantics: the buffer is copied before a write when the writer was copied
+    // (`isKnownUniquelyReferenced`), so the class never leaks shared mutable state.
+    private var buffer: JSONLineBuffer
+    /// Bit d: the container at depth d (1-based) already holds an element. 64 levels are
+    /// plenty for our lines; deeper levels keep their state in `deepComma`.
+    private var commaBits: UInt64 = 0
+    private var depth = 0
+    private var deepComma: [Bool] = []
+    private var pendingValue = false
 
-    public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 4096) { buffer = JSONLineBuffer(capacity: capacity) }
+
+    /// The line written so far (a copy; use `withBytes` on hot paths).
+    public var bytes: [UInt8] { Array(buffer.bytes) }
+
+    /// Calls `body` with the line written so far, without copying it.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(buffer.bytes)  // `self` (so the buffer) lives for the call
+    }
 
     public mutating func reset() {
-        bytes.removeAll(keepingCapacity: true)
-        needsComma.removeAll(keepingCapacity: true)
+        uniqueBuffer().count = 0
+        commaBits = 0
+        depth = 0
+        deepComma.removeAll(keepingCapacity: true)
+        pendingValue = false
+    }
+
+    /// Writes through a cursor; `body` must leave the JSON structure where it found it.
+    mutating func withCursor<R>(_ body: (inout JSONCursor) -> R) -> R {
+        var cursor = JSONCursor(buffer: uniqueBuffer())
+        let result = body(&cursor)
+        cursor.finish()
+        return result
+    }
+
+    private mutating func uniqueBuffer() -> JSONLineBuffer {
+        if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
+        return buffer
     }
 
     // MARK: structure
 
-    public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
-    public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
-    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
-    public mutating func newline() { bytes.append(0x0A) }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+    public mutating func newline() { withCursor { $0.byte(0x0A) } }
 
     /// Writes `"name":` inside an object.
     public mutating func key(_ name: StaticString) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        withCursor { c in
+            c.byte(UInt8(ascii: "\""))
+            c.raw(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            c.literal("\":")
+        }
         pendingValue = true
     }
 
     public mutating func key(string name: String) {
         separate()
-        appendEscaped(utf8: name)
-        bytes.append(UInt8(ascii: ":"))
+        withCursor { c in
+            c.string(name)
+            c.byte(UInt8(ascii: ":"))
+        }
         pendingValue = true
     }
 
     public mutating func key(bytes name: UnsafeRawBufferPointer) {
         separate()
-        appendEscaped(name)
-        bytes.append(UInt8(ascii: ":"))
+        withCursor { c in
+            c.string(utf8: name)
+            c.byte(UInt8(ascii: ":"))
+        }
         pendingValue = true
     }
 
@@ -51,17 +89,17 @@ public struct JSONLineWriter: Sendable {
 
     public mutating func value<T: BinaryInteger>(_ number: T) {
         separate()
-        appendDecimal(Int64(number))
+        withCursor { $0.decimal(number) }
     }
 
     public mutating func value(_ flag: Bool) {
         separate()
-        bytes.append(contentsOf: flag ? Array("true".utf8) : Array("false".utf8))
+        withCursor { $0.bool(flag) }
     }
 
     public mutating func value(_ string: String) {
         separate()
-        appendEscaped(utf8: string)
+        withCursor { $0.string(string) }
     }
 
     public mutating func value(_ string: String?) {
@@ -71,18 +109,19 @@ public struct JSONLineWriter: Sendable {
     /// A JSON string of UTF-8 bytes (malformed sequences become U+FFFD).
     public mutating func value(utf8 raw: UnsafeRawBufferPointer) {
         separate()
-        appendEscaped(raw)
+        withCursor { $0.string(utf8: raw) }
     }
 
     public mutating func null() {
         separate()
-        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        withCursor { $0.literal("null") }
     }
 
     /// Raw, already-valid JSON text.
     public mutating func raw(_ text: String) {
         separate()
-        bytes.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { utf8 in withCursor { $0.raw(UnsafeRawBufferPointer(utf8)) } }
     }
 
     // MARK: key + value shorthands
@@ -95,72 +134,41 @@ public struct JSONLineWriter: Sendable {
 
     // MARK: internals
 
-    private var pendingValue = false
+    private mutating func open(_ bracket: UInt8) {
+        separate()
+        withCursor { $0.byte(bracket) }
+        depth += 1
+        setHasElement(false)
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        withCursor { $0.byte(bracket) }
+        if depth > 64 { deepComma.removeLast() }
+        depth = max(depth - 1, 0)
+    }
+
+    private func hasElement() -> Bool {
+        depth <= 64 ? commaBits & (1 << UInt64(depth - 1)) != 0 : deepComma[deepComma.count - 1]
+    }
+
+    private mutating func setHasElement(_ flag: Bool) {
+        if depth <= 64 {
+            let bit: UInt64 = 1 << UInt64(depth - 1)
+            commaBits = flag ? commaBits | bit : commaBits & ~bit
+        } else if flag {
+            deepComma[deepComma.count - 1] = true
+        } else {
+            deepComma.append(false)
+        }
+    }
 
     private mutating func separate() {
         if pendingValue {
             pendingValue = false
             return
         }
-        guard !needsComma.isEmpty else { return }
-        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
-    }
-
-    private mutating func appendDecimal(_ number: Int64) {
-        if number == 0 { bytes.append(0x30); return }
-        var magnitude = number.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no heap
-        let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
-            var i = scratch.count
-            while magnitude > 0 {
-                i -= 1
-                scratch[i] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-                magnitude /= 10
-            }
-            if number < 0 { i -= 1; scratch[i] = UInt8(ascii: "-") }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[i...]))
-            return scratch.count - i
-        }
-        _ = count
-    }
-
-    private mutating func appendEscaped(utf8 string: String) {
-        var copy = string
-        copy.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0)) }
-    }
-
-    private mutating func appendEscaped(_ raw: UnsafeRawBufferPointer) {
-        bytes.append(UInt8(ascii: "\""))
-        var ascii = true
-        for byte in raw where byte >= 0x80 { ascii = false; break }
-        if ascii {
-            escapeASCIIOrValidUTF8(raw)
-        } else {
-            // Re-encode through String to replace malformed sequences with U+FFFD.
-            var decoded = String(decoding: raw, as: UTF8.self)
-            decoded.withUTF8 { escapeASCIIOrValidUTF8(UnsafeRawBufferPointer($0)) }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    private mutating func escapeASCIIOrValidUTF8(_ raw: UnsafeRawBufferPointer) {
-        var runStart = 0
-        for (i, byte) in raw.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-            if runStart < i { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<i])) }
-            switch byte {
-            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
-            case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
-            default:
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
-                bytes.append(Hex.lowerDigits[Int(byte >> 4)])
-                bytes.append(Hex.lowerDigits[Int(byte & 0xF)])
-            }
-            runStart = i + 1
-        }
-        if runStart < raw.count { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart...])) }
+        guard depth > 0 else { return }
+        if hasElement() { withCursor { $0.byte(UInt8(ascii: ",")) } }
+        setHasElement(true)
     }
 }

@@ -38,6 +38,9 @@ public struct MessageRecordView {
     public let isComplete: Bool
     /// RocketMQ's verdict on this record.
     public let check: StoreCheck
+    /// The body's CRC-32 (RocketMQ form) when the decoder computed it for the check, so
+    /// readers that report it need not compute it again; nil otherwise.
+    public let computedBodyCRC: Int32?
 
     init(
         file: UnsafeRawBufferPointer, position: Int, totalSize: Int32, version: MessageVersion,
@@ -45,7 +48,7 @@ public struct MessageRecordView {
         sysFlag: Int32, bornTimestamp: Int64, storeTimestamp: Int64, reconsumeTimes: Int32,
         preparedTransactionOffset: Int64, bodyLength: Int32, topicLength: Int, propertiesLength: Int16,
         bornHostPosition: Int, storeHostPosition: Int, bodyPosition: Int, topicPosition: Int,
-        propertiesPosition: Int, isComplete: Bool, check: StoreCheck
+        propertiesPosition: Int, isComplete: Bool, check: StoreCheck, computedBodyCRC: Int32? = nil
     ) {
         self.file = file
         self.position = position
@@ -71,6 +74,7 @@ public struct MessageRecordView {
         self.propertiesPosition = propertiesPosition
         self.isComplete = isComplete
         self.check = check
+        self.computedBodyCRC = computedBodyCRC
     }
 
     public var magic: Int32 { version.magic }

@@ -68,6 +68,7 @@ public enum RecordDecoder {
         var storeTimestamp: Int64 = 0, reconsumeTimes: Int32 = 0, prepared: Int64 = 0
         var bodyLength: Int32 = 0, topicLength = 0, propertiesLength: Int16 = 0
         var bornHostPos = -1, storeHostPos = -1, bodyPos = -1, topicPos = -1, propertiesPos = -1
+        var computedBodyCRC: Int32?
 
         func truncated(_ field: String, _ at: Int, _ needed: Int) -> Bool {
             if at + needed <= available { return false }
@@ -122,6 +123,7 @@ public enum RecordDecoder {
                 if options.checkCRC {
                     let body = UnsafeRawBufferPointer(rebasing: file[(start + cursor)..<(start + cursor + Int(bodyLength))])
                     let computed = CRC32.rocketMQ(body)
+                    computedBodyCRC = computed
                     if computed != bodyCRC {
                         if failure == nil { failure = .bodyCRCMismatch(stored: bodyCRC, computed: computed) }
                     }
@@ -188,6 +190,7 @@ public enum RecordDecoder {
             reconsumeTimes: reconsumeTimes, preparedTransactionOffset: prepared, bodyLength: bodyLength,
             topicLength: topicLength, propertiesLength: propertiesLength, bornHostPosition: bornHostPos,
             storeHostPosition: storeHostPos, bodyPosition: bodyPos, topicPosition: topicPos,
-            propertiesPosition: propertiesPos, isComplete: complete, check: check)
+            propertiesPosition: propertiesPos, isComplete: complete, check: check,
+            computedBodyCRC: computedBodyCRC)
     }
 }

@@ -33,59 +33,6 @@ public struct RecordDescriber: Sendable {
         w.endObject()
     }
 
-    public func writeMessage(
-        _ record: MessageRecordView, file: String, fileFromOffset: Int64, into w: inout JSONLineWriter
-    ) {
-        w.beginObject()
-        w.field("type", "msg")
-        w.field("file", file)
-        w.field("filePos", record.position)
-        w.field("physicalOffset", fileFromOffset + Int64(record.position))
-        w.field("totalSize", record.totalSize)
-        w.field("magic", magicHex(record.magic))
-        w.field("messageVersion", record.version.name)
-        guard record.isComplete else {
-            w.field("decodeError", Self.decodeError(record))
-            writeCheck(record.check, into: &w)
-            w.endObject()
-            return
-        }
-        w.field("bodyCRC", record.bodyCRC)
-        w.field("queueId", record.queueId)
-        w.field("flag", record.flag)
-        w.field("queueOffset", record.queueOffset)
-        w.field("physicalOffsetField", record.physicalOffset)
-        w.field("sysFlag", record.sysFlag)
-        w.field("transactionType", record.transactionType.name)
-        w.field("bornTimestamp", record.bornTimestamp)
-        w.field("bornHost", record.bornHost?.description)
-        w.field("storeTimestamp", record.storeTimestamp)
-        w.field("storeHost", record.storeHost?.description)
-        w.field("reconsumeTimes", record.reconsumeTimes)
-        w.field("preparedTransactionOffset", record.preparedTransactionOffset)
-        w.field("topic", utf8: record.topicBytes)
-        w.field("topicLen", record.topicLength)
-        let body = record.body
-        w.field("bodyLen", record.bodyLength)
-        if includeDigests { w.field("bodySha256", SHA256.hexDigest(body)) }
-        w.field("bodyCRCMatches", CRC32.rocketMQ(body) == record.bodyCRC)
-        w.field("propertiesLen", record.propertiesLength)
-        let properties = record.propertiesBytes
-        w.field("propertiesRaw", utf8: properties)
-        w.key("properties")
-        writeProperties(properties, into: &w)
-        w.field("offsetMsgId", record.offsetMessageId)
-        if record.flags.contains(.compressed) { writeDecompressed(body, sysFlag: record.sysFlag, into: &w) }
-        if record.check.success {
-            w.field("tagsCode", record.tagsCode(delayLevels: delayLevels))
-            w.field("keys", record.keys)
-            w.field("uniqKey", record.uniqueKey)
-        }
-        writeCheck(record.check, into: &w)
-        writeBody(body, into: &w)
-        w.endObject()
-    }
-
     public func writeBlank(_ blank: BlankMarker, file: String, fileFromOffset: Int64, into w: inout JSONLineWriter) {
         w.beginObject()
         w.field("type", "blank")
@@ -167,55 +114,5 @@ public struct RecordDescriber: Sendable {
             return "totalSize \(record.totalSize) runs past the end of the file"
         }
         return record.check.failure.map { "\($0)" } ?? "undecodable"
-    }
-
-    private func writeCheck(_ check: StoreCheck, into w: inout JSONLineWriter) {
-        w.key("check")
-        w.beginObject()
-        w.field("msgSize", check.msgSize)
-        w.field("success", check.success)
-        if let failure = check.failure {
-            w.field("code", failure.code)
-            w.field("failure", failure.description)
-        }
-        w.endObject()
-    }
-
-    private func writeProperties(_ properties: UnsafeRawBufferPointer, into w: inout JSONLineWriter) {
-        // Java's map: later duplicates win. Keys are sorted by bytes for a stable output.
-        var pairs: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
-        MessageProperties.forEachPair(in: properties) { k, v in
-            if let i = pairs.firstIndex(where: { $0.key.elementsEqual(k) }) { pairs[i].value = v } else { pairs.append((k, v)) }
-        }
-        pairs.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        w.beginObject()
-        for pair in pairs {
-            w.key(bytes: pair.key)
-            w.value(utf8: pair.value)
-        }
-        w.endObject()
-    }
-
-    private func writeDecompressed(_ body: UnsafeRawBufferPointer, sysFlag: Int32, into w: inout JSONLineWriter) {
-        w.key("decompressedBody")
-        w.beginObject()
-        w.field("compressionTypeBits", (sysFlag & 0x700) >> 8)
-        switch BodyCompression.decompress(body, sysFlag: sysFlag) {
-        case .success(let plain):
-            w.field("len", plain.count)
-            if includeDigests { plain.withUnsafeBytes { w.field("sha256", SHA256.hexDigest($0)) } }
-        case .failure(let error):
-            w.field("error", error.description)
-        }
-        w.endObject()
-    }
-
-    private func writeBody(_ body: UnsafeRawBufferPointer, into w: inout JSONLineWriter) {
-        switch bodyMode {
-        case .none: break
-        case .text: w.field("body", utf8: body)
-        case .hex: w.field("bodyHex", Hex.lower(body))
-        case .base64: w.field("bodyBase64", Base64.encode(body))
-        }
     }
 }

@@ -68,6 +68,11 @@ public enum SHA256 {
         }
     }
 
+    /// Writes the 32-byte digest of `bytes` to `out` (for hot paths: nothing is allocated).
+    public static func digest(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) {
+        compute(bytes, into: out, using: implementation)
+    }
+
     public static func digest(_ bytes: [UInt8], using implementation: Implementation? = nil) -> [UInt8] {
         bytes.withUnsafeBytes { digest($0, using: implementation ?? self.implementation) }
     }

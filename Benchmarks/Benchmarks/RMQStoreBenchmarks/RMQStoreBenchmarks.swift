@@ -88,12 +88,15 @@ func crc(_ implementation: CRC32.Implementation) throws -> Int {
     return store.summary.messages
 }
 
-func dumpJSON() throws -> Int {
+/// `rmqstore dump --format json` into /dev/null; `jobs` threads format the lines.
+func dumpJSON(jobs: Int = CommitLogDump.defaultJobs, digests: Bool = true) throws -> Int {
     let devNull = open("/dev/null", O_WRONLY)
     precondition(devNull >= 0, "cannot open /dev/null")
     defer { close(devNull) }
     var dump = CommitLogDump()
     dump.format = .json
+    dump.jobs = jobs
+    dump.describer.includeDigests = digests
     let sink = LineSink(fileDescriptor: devNull)
     let summary = try dump.run(store.layout, into: sink)
     sink.flush()
@@ -111,7 +114,7 @@ func verify(jobs: Int, areas: Set<VerifyOptions.Area> = Set(VerifyOptions.Area.a
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .peakMemoryResident, recordsPerSecond, megabytesPerSecond],
+        metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, recordsPerSecond, megabytesPerSecond],
         warmupIterations: 1,
         scalingFactor: .mega,
         maxDuration: .seconds(120),
@@ -127,6 +130,12 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("dump-json") { benchmark in
         try pass(benchmark) { try dumpJSON() }
+    }
+    Benchmark("dump-json (jobs: 1)") { benchmark in
+        try pass(benchmark) { try dumpJSON(jobs: 1) }
+    }
+    Benchmark("dump-json (no digests, jobs: 1)") { benchmark in
+        try pass(benchmark) { try dumpJSON(jobs: 1, digests: false) }
     }
     Benchmark("crc32 (zlib)") { benchmark in
         try pass(benchmark) { try crc(.zlib) }

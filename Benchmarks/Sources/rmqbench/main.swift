@@ -288,17 +288,24 @@ func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
 let devNull = open("/dev/null", O_WRONLY)
 precondition(devNull >= 0, "cannot open /dev/null")
 
+/// `rmqstore dump --format json` into /dev/null; `jobs` threads format the lines.
+func dumpJSON(jobs: Int, digests: Bool = true) throws -> Int {
+    var dump = CommitLogDump()
+    dump.format = .json
+    dump.jobs = jobs
+    dump.describer.includeDigests = digests
+    let sink = LineSink(fileDescriptor: devNull)
+    let summary = try dump.run(layout, into: sink)
+    sink.flush()
+    return summary.messages
+}
+
 var benchmarks: [Benchmark] = [
     Benchmark(name: "decode (checkCRC: true)") { try walk(.recovery) },
     Benchmark(name: "decode (checkCRC: false)") { try walk(.dispatch) },
-    Benchmark(name: "dump-json") {
-        var dump = CommitLogDump()
-        dump.format = .json
-        let sink = LineSink(fileDescriptor: devNull)
-        let summary = try dump.run(layout, into: sink)
-        sink.flush()
-        return summary.messages
-    },
+    Benchmark(name: "dump-json") { try dumpJSON(jobs: CommitLogDump.defaultJobs) },
+    Benchmark(name: "dump-json (jobs: 1)") { try dumpJSON(jobs: 1) },
+    Benchmark(name: "dump-json (no digests, jobs: 1)") { try dumpJSON(jobs: 1, digests: false) },
     Benchmark(name: "crc32 (zlib)") { try crc(.zlib) },
     Benchmark(name: "verify (jobs 1)") { verify(jobs: 1) },
     Benchmark(name: "verify (jobs 2)") { verify(jobs: 2) },
