@@ -79,8 +79,12 @@ extension StoreRecoverer {
             let directory = staging + "/consumequeue/\(location.topic)/\(location.queueId)"
             try DurableFile.makeDirectories(directory)
             for file in location.files where file.size > 0 && file.size <= Int64(cqSize) {
-                // Scratch: the result is read back into journaled replacements, so no fsync.
-                try DurableFile.writePrefixCopy(of: file.path, length: file.size, size: Int64(cqSize), to: directory + "/" + file.name, sync: false)
+                // Scratch: the result is read back into journaled replacements, so no fsync. Only
+                // whole units: a short file's torn last unit would otherwise be kept with part of
+                // its tagsCode zeroed (offset and size alone pass the queue's recovery check); cut,
+                // it is dispatched again from the log.
+                let whole = file.size - file.size % Int64(ConsumeQueueUnit.size)
+                try DurableFile.writePrefixCopy(of: file.path, length: whole, size: Int64(cqSize), to: directory + "/" + file.name, sync: false)
             }
         }
         let dispatcher = StoreDispatcher(storeRoot: staging, mappedFileSizeConsumeQueue: cqSize, indexLayout: nil,
