@@ -151,7 +151,15 @@ extension StoreRecoverer {
             }
         }
         for (relative, path) in staged.sorted(by: { $0.key < $1.key }) {
-            changes.append(StoreChange(relative, .create(contents: try FileSystem.readFile(path)), reason: "units the log has but the queue lacked"))
+            let contents = try FileSystem.readFile(path)
+            // A zero-length file the dispatch wrote again: one replacement, not a removal and a
+            // creation of the same path (the writer refuses to create over an existing file).
+            if let at = changes.firstIndex(where: { $0.path == relative && plan.zeroLengthQueueFiles.contains(relative) }) {
+                changes[at] = StoreChange(relative, .replace(contents: contents),
+                                          reason: "zero-length consume queue file (stops the broker's load, apache/rocketmq#9728) written again from the log")
+                continue
+            }
+            changes.append(StoreChange(relative, .create(contents: contents), reason: "units the log has but the queue lacked"))
         }
         return changes
     }
