@@ -26,6 +26,14 @@ public struct StoreRecoverer {
         RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels, checksZeroTail: false)
     }
 
+    /// A config file that exists, is not blank and does not parse as JSON.
+    static func isUnparsable(_ path: String) throws(StoreError) -> Bool {
+        guard FileSystem.exists(path) else { return false }
+        let bytes = try FileSystem.readFile(path)
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return false }
+        return (try? FastJSON.parse(bytes)) == nil
+    }
+
     /// Works out the plan; changes nothing.
     public func plan() throws(StoreError) -> RecoveryPlan {
         let fileSize = layout.commitLogFileSize
@@ -127,10 +135,20 @@ public struct StoreRecoverer {
         // Config, checkpoint, abort.
         var metadataChanges: [StoreChange] = []
         for name in layout.configFiles where name.hasSuffix(".json") {
-            if let loaded = try ConfigFileLoader.load(name, in: layout), loaded.source.hasSuffix(".bak"), let problem = loaded.problem,
+            let loaded = try ConfigFileLoader.load(name, in: layout)
+            if let loaded, loaded.source.hasSuffix(".bak"), let problem = loaded.problem,
                FileSystem.exists(layout.root + "/config/" + name) {
                 metadataChanges.append(StoreChange("config/" + name, .replace(contents: loaded.bytes),
                                                    reason: "\(problem); replaced by its good .bak (apache/rocketmq#3401)"))
+            } else if loaded == nil, try Self.isUnparsable(layout.root + "/config/" + name) {
+                // ConfigManager.load falls back to the .bak; with none it starts empty, with a bad
+                // one load() fails. Setting the file aside (kept in the salvage directory) gives the
+                // broker's empty start either way, and verify no longer sees unparsable JSON.
+                metadataChanges.append(StoreChange("config/" + name, .remove,
+                                                   reason: "does not parse and has no good .bak: set aside (the broker would start without it)"))
+                if try Self.isUnparsable(layout.root + "/config/" + name + ".bak") {
+                    metadataChanges.append(StoreChange("config/" + name + ".bak", .remove, reason: "does not parse either: set aside"))
+                }
             }
         }
         var checkpoint: StoreCheckpoint?
