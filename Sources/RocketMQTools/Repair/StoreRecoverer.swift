@@ -26,6 +26,20 @@ public struct StoreRecoverer {
         RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels, checksZeroTail: false)
     }
 
+    /// What is wrong with an index header by the rules putKey keeps (FORMAT.md §8.3; verify's
+    /// index.bad-header): a garbage or damaged header makes the index rebuilt.
+    static func headerProblem(_ header: IndexHeader, layout: IndexFileLayout) -> String? {
+        if header.indexCount < 0 || Int(header.indexCount) > layout.indexNum { return "header indexCount \(header.indexCount) is out of range" }
+        let count = Int(header.effectiveIndexCount)
+        if header.hashSlotCount < 0 || Int(header.hashSlotCount) > min(layout.hashSlotNum, max(0, count - 1)) {
+            return "header hashSlotCount \(header.hashSlotCount) is out of range"
+        }
+        guard count > 1 else { return nil }
+        if header.beginTimestamp > header.endTimestamp { return "header beginTimestamp is after endTimestamp" }
+        if header.beginPhyOffset > header.endPhyOffset || header.beginPhyOffset < 0 { return "header beginPhyOffset is out of range" }
+        return nil
+    }
+
     /// A config file that exists, is not blank and does not parse as JSON.
     static func isUnparsable(_ path: String) throws(StoreError) -> Bool {
         guard FileSystem.exists(path) else { return false }
@@ -116,8 +130,12 @@ public struct StoreRecoverer {
         var indexEnd: Int64 = -1
         var filesPastEnd: [String] = []
         for file in layout.indexFiles {
-            guard IndexFileLayout.infer(fileSize: Int(file.size)) != nil else { indexReason = "\(file.relativePath) has a wrong size"; break }
+            guard let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size)) else { indexReason = "\(file.relativePath) has a wrong size"; break }
             let header = try StartupSimulator.indexHeader(file)
+            if let problem = Self.headerProblem(header, layout: indexLayout) {
+                indexReason = "\(file.relativePath): \(problem)"
+                break
+            }
             indexEnd = max(indexEnd, header.endPhyOffset)
             if header.endPhyOffset >= scan.endOffset { filesPastEnd.append(file.relativePath) }
         }
