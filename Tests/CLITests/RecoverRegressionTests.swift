@@ -11,7 +11,7 @@ import Glibc
 
 @Suite struct RecoverRegressionTests {
     enum Damage: String, CaseIterable, CustomStringConvertible {
-        case zeroLengthQueueFile, tornQueueUnit, unparsableConfigWithoutBak, garbageIndexFile
+        case zeroLengthQueueFile, tornQueueUnit, longQueueFile, unparsableConfigWithoutBak, garbageIndexFile
         var description: String { rawValue }
     }
 
@@ -23,6 +23,7 @@ import Glibc
         case .zeroLengthQueueFile: _ = truncate(queueFile, 0)
         case .tornQueueUnit:  // unit 6 keeps offset, size and 7 bytes of tagsCode
             _ = truncate(store + "/consumequeue/TopicB/1/00000000000000000000", 139)
+        case .longQueueFile: _ = truncate(store + "/consumequeue/TopicC/0/00000000000000000000", 1280 + 7)
         case .unparsableConfigWithoutBak:
             try Data("{\"offsetTable\":{1:".utf8).write(to: URL(fileURLWithPath: store + "/config/delayOffset.json"))
         case .garbageIndexFile:

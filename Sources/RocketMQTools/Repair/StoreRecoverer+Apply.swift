@@ -78,12 +78,12 @@ extension StoreRecoverer {
         for location in layout.consumeQueues {
             let directory = staging + "/consumequeue/\(location.topic)/\(location.queueId)"
             try DurableFile.makeDirectories(directory)
-            for file in location.files where file.size > 0 && file.size <= Int64(cqSize) {
+            for file in location.files where file.size > 0 {
                 // Scratch: the result is read back into journaled replacements, so no fsync. Only
                 // whole units: a short file's torn last unit would otherwise be kept with part of
                 // its tagsCode zeroed (offset and size alone pass the queue's recovery check); cut,
                 // it is dispatched again from the log.
-                let whole = file.size - file.size % Int64(ConsumeQueueUnit.size)
+                let whole = min(file.size - file.size % Int64(ConsumeQueueUnit.size), Int64(cqSize))
                 try DurableFile.writePrefixCopy(of: file.path, length: whole, size: Int64(cqSize), to: directory + "/" + file.name, sync: false)
             }
         }
@@ -143,6 +143,7 @@ extension StoreRecoverer {
                     if try FileSystem.readFile(file.path) != newBytes {
                         changes.append(StoreChange(file.relativePath, .replace(contents: newBytes),
                                                    reason: file.size < Int64(cqSize) ? "short file extended; units brought in step with the log"
+                                                       : file.size > Int64(cqSize) ? "longer than mappedFileSizeConsumeQueue \(cqSize) (the broker's load() fails): cut to it"
                                                        : "units past the end cut / missing units added"))
                     }
                 } else {

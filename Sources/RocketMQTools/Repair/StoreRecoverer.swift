@@ -104,8 +104,10 @@ public struct StoreRecoverer {
             var usable: [SegmentFile] = []
             for file in location.files {
                 if file.size == 0 { zeroLength.insert(file.relativePath); continue }
-                if file.size < cqSize { shortQueueFiles[file.relativePath] = file.size }
-                if file.size <= cqSize { usable.append(file) }
+                // Any other size stops the broker's load() (MappedFileQueue.load): a short file is
+                // extended, a long one cut to the configured size (units never lie past it).
+                if file.size != cqSize { shortQueueFiles[file.relativePath] = file.size }
+                usable.append(file)
             }
             var queue = SimulatedConsumeQueue(topic: location.topic, queueId: location.queueId, fileSize: Int(cqSize), cache: cache, diskFiles: usable)
             try queue.recover()
