@@ -152,6 +152,17 @@ public struct StoreRecoverer {
             }
         }
 
+        // Strays in consumequeue/ and index/ that RocketMQ's load() fails on or would load as a
+        // segment (StrayLoadRule): set aside. Directories are left (reported by verify). Under
+        // index/ only when the index is not rebuilt (the rebuild sets the whole directory aside).
+        for stray in layout.strays where !stray.relativePath.hasPrefix("commitlog/") {
+            guard stray.relativePath.hasPrefix("consumequeue/") || (stray.relativePath.hasPrefix("index/") && indexReason == nil) else { continue }
+            let effect = StrayLoadRule.effect(of: stray, in: layout)
+            guard effect.blocksOrMisleadsLoad, let entry = try FileSystem.status(layout.root + "/" + stray.relativePath),
+                  entry.kind == .file else { continue }
+            strayChanges.append(StoreChange(stray.relativePath, .remove, reason: "stray: \(stray.reason); \(effect.explanation)"))
+        }
+
         // Config, checkpoint, abort.
         var metadataChanges: [StoreChange] = []
         for name in layout.configFiles where name.hasSuffix(".json") {
