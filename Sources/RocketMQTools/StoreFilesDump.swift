@@ -16,12 +16,22 @@ public struct StoreFilesDump {
         self.queueId = queueId
     }
 
-    public func run(_ target: Target, _ layout: StoreLayout, into sink: LineSink) throws {
+    /// A file `run` could not print as it is: `error` (an unparsable config JSON: file, byte
+    /// offset, what was expected) or only a note (an empty config file the broker skips).
+    public struct Problem: Sendable {
+        public var error: StoreError
+        public var isError: Bool
+    }
+
+    /// Dumps `target`; what it cannot print goes to `problems`, for the caller to report (on
+    /// stderr) after the rest.
+    public func run(_ target: Target, _ layout: StoreLayout, into sink: LineSink,
+                    problems: (Problem) -> Void = { _ in }) throws {
         switch target {
         case .consumeQueue: try dumpConsumeQueues(layout, sink)
         case .index: try dumpIndex(layout, sink)
         case .checkpoint: try dumpCheckpoint(layout, sink)
-        case .config: try dumpConfig(layout, sink)
+        case .config: try dumpConfig(layout, sink, problems: problems)
         }
         sink.flush()
     }
@@ -144,23 +154,59 @@ public struct StoreFilesDump {
         }
     }
 
-    func dumpConfig(_ layout: StoreLayout, _ sink: LineSink) throws {
+    /// Every config file that parses, as it is; an unparsable one is a problem (file, byte
+    /// offset, what was expected) and, as the broker's ConfigManager.load does, its `.bak` is
+    /// printed in its place when that parses (FORMAT.md §17). An empty file is not an error: the
+    /// broker falls back the same way.
+    func dumpConfig(_ layout: StoreLayout, _ sink: LineSink, problems: (Problem) -> Void) throws {
+        let names = Set(layout.configFiles)
         for name in layout.configFiles {
             let bytes = try FileSystem.readFile(layout.root + "/config/" + name)
-            var w = JSONLineWriter()
-            w.beginObject()
-            w.field("type", "config"); w.field("file", "config/" + name)
+            let path = "config/" + name
+            let backup = name + ".bak"
+            let isBlank = bytes.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
             switch Result(catching: { () throws(FormatError) -> JSONValue in try FastJSON.parse(bytes) }) {
             case .success(let value):
-                w.key("content"); w.raw(JSONWriter.string(value, style: .compact))
-                if format == .text { sink.writeLine("config/\(name): \(JSONWriter.string(value, style: .compact))") }
+                printConfig(path, source: nil, value, sink)
+                continue
             case .failure(let error):
-                w.field("error", error.description)
-                if format == .text { sink.writeLine("config/\(name): unparsable: \(error)") }
+                var fallback: JSONValue?
+                var consequence: String
+                if name.hasSuffix(".bak") {
+                    consequence = "the broker reads a .bak only when the main file is missing, empty or unparsable"
+                } else if names.contains(backup) {
+                    let backupBytes = try FileSystem.readFile(layout.root + "/config/" + backup)
+                    fallback = try? FastJSON.parse(backupBytes)
+                    consequence = fallback != nil ? "the broker falls back to config/\(backup): printed in its place"
+                        : "config/\(backup) does not parse either: the broker's load() fails"
+                } else {
+                    consequence = "there is no config/\(backup): the broker starts without this file"
+                }
+                if isBlank {
+                    if let fallback { printConfig(path, source: "config/" + backup, fallback, sink) }
+                    problems(Problem(error: StoreError(.badData, path: path, "empty; \(consequence)"), isError: false))
+                    continue
+                }
+                if let fallback { printConfig(path, source: "config/" + backup, fallback, sink) }
+                var problem = StoreError(error, path: path)
+                problem.message += "; \(consequence)"
+                problems(Problem(error: problem, isError: true))
             }
-            w.endObject()
-            if format == .json { sink.writeLine(w.bytes) }
         }
+    }
+
+    private func printConfig(_ path: String, source: String?, _ value: JSONValue, _ sink: LineSink) {
+        if format == .text {
+            sink.writeLine("\(path)\(source.map { " (from \($0))" } ?? ""): \(JSONWriter.string(value, style: .compact))")
+            return
+        }
+        var w = JSONLineWriter()
+        w.beginObject()
+        w.field("type", "config"); w.field("file", path)
+        if let source { w.field("source", source) }
+        w.key("content"); w.raw(JSONWriter.string(value, style: .compact))
+        w.endObject()
+        sink.writeLine(w.bytes)
     }
 }
 

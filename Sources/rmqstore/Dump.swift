@@ -14,7 +14,10 @@ extension Rmqstore {
                 file stops (zeros, an illegal magic, or a record that fails the store's check). With \
                 --format json the output is NDJSON (schema version 1, see README), one object per line, \
                 for jq. Filters (--topic, --queue, --key, --tag, --since, --until) print only matching \
-                `msg` lines. --what consumequeue|index|checkpoint|config prints those files instead.
+                `msg` lines. --what consumequeue|index|checkpoint|config prints those files instead. A \
+                config file that does not parse is reported on stderr (file, byte offset, what was \
+                expected; exit 65) while the others are printed; when its .bak parses, the .bak is printed \
+                in its place, as the broker loads it.
 
                 Read-only: files are opened read-only and nothing is created.
                 """)
@@ -106,7 +109,18 @@ extension Rmqstore {
                 dump.filter = filter
                 try RocketMQStoreCLI.run { try dump.run(layout, into: sink) }
             case .consumequeue, .index, .checkpoint, .config:
-                try RocketMQStoreCLI.run { try StoreFilesDump(format: format, topic: topic, queueId: queue).run(what.target, layout, into: sink) }
+                var failed = false
+                try RocketMQStoreCLI.run {
+                    try StoreFilesDump(format: format, topic: topic, queueId: queue).run(what.target, layout, into: sink) { problem in
+                        sink.flush()
+                        printError("rmqstore: \(problem.error)")
+                        failed = failed || problem.isError
+                    }
+                }
+                if failed {
+                    sink.flush()
+                    throw ExitCode(65)
+                }
             }
             sink.flush()
         }

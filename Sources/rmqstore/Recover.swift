@@ -16,7 +16,10 @@ extension Rmqstore {
                 checkpoint and removes abort. Also mends the known start-up blockers: zero-length files \
                 (apache/rocketmq#6904), stray names in commitlog/ (#3257), a last commitlog file shorter than \
                 the configured size, empty consume queue files (#9728), a corrupt config JSON with a good \
-                .bak (#3401).
+                .bak (#3401). Stray files in consumequeue/<topic>/<queueId>/ and index/ that the broker's \
+                load() fails on or would load as segments, consume queue files of another size, an \
+                unparsable config JSON without a good .bak and index files with a broken header are set \
+                aside too.
 
                 When valid records follow the damage (damage in the middle of the log, not a torn tail), \
                 recover stops and points to `rmqstore salvage`; --accept-loss cuts there anyway.

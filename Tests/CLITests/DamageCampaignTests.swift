@@ -1,14 +1,16 @@
 // Damage campaign (issue 7): seeded random single damages on temporary copies of fixtures. After
-// each damage the read-only commands run as child processes with a time limit: none may trap or
-// hang, and verify must report the damage at the right place when a check can see it.
+// each damage the commands run as child processes with a time limit: none may trap or hang,
+// verify must report the damage at the right place when a check can see it, `recover --apply`
+// must leave a store verify reports clean (and `undo` must restore the damaged copy byte for
+// byte), and `salvage` must write a clean store keeping every record the damage did not touch.
 //
 // Reproduce a run with RMQSTORE_DAMAGE_SEED=<seed> (printed on failure); widen it with
-// RMQSTORE_DAMAGE_SECONDS (default 45: the whole campaign is time-bounded).
+// RMQSTORE_DAMAGE_SECONDS (default 45: the whole campaign is time-bounded, about a minute with
+// the last round's damages).
 //
-// EXTENSION POINT (recover/salvage, issue 7): `DamageCheck`s run after every damage. When the
-// repair commands land, add checks here, e.g. `recover --apply` then `verify` is clean and the
-// salvage journal lists what was cut; `salvage` keeps every record verify still decodes. Each
-// check gets its own store copy from `StoreCopy`, so a check that writes cannot affect another.
+// EXTENSION POINT: `DamageCheck`s run after every damage (RepairDamageChecks.swift has the
+// repair ones). A check that writes makes its own copy of the damaged store (`StoreCopy(copying:)`),
+// so it cannot affect another.
 
 import Foundation
 import TestSupport
@@ -84,14 +86,40 @@ struct VerifyReportsDamage: DamageCheck {
 
 @Suite struct DamageCampaignTests {
     static let scenarios = ["rocketmq-4.9.8/sync_flush", "rocketmq-4.9.8/ipv6_compressed_batch"]
-    static let checks: [any DamageCheck] = [ReadOnlyCommandsFinish(), VerifyReportsDamage()]
+    static func checks(records: [String: [FixtureRecord]]) -> [any DamageCheck] {
+        [ReadOnlyCommandsFinish(), VerifyReportsDamage(), RecoverRepairsAndUndoRestores(), SalvageKeepsUndamagedRecords(records: records)]
+    }
 
-    /// Damages verify does not report yet (for the verify work to pick up; intermittent because
-    /// whether the seeded sequence hits them depends on the time budget).
-    static let knownGaps: [(pattern: String, reason: Comment)] = [
-        ("/00000000000000000000 deleted — verify reports the damage: verify reported nothing",
+    /// Known limits: a problem containing every pattern of an entry is recorded as a known issue
+    /// (intermittent: whether the seeded sequence hits one depends on the time budget).
+    static let knownGaps: [(patterns: [String], reason: Comment)] = [
+        (["/00000000000000000000 deleted — verify reports the damage: verify reported nothing"],
          "verify: the first consume queue file deleted while later ones remain (queue offsets 0..n-1 still in the log) is not reported"),
+    ] + recoverLeavesDerivedDamage + salvageKeepsUncheckedFields + [
+        (["salvaged store: consume queues disagree with the kept records' QUEUEOFFSET"],
+         """
+         salvage keeps each record's QUEUEOFFSET (issue 5) and dispatches with RocketMQ's putMessagePositionInfo, which          appends after a queue-offset gap ("logic queue order maybe wrong"): after a lost record every later unit of that          queue sits one position early, so verify's unit check fails. Needs a decision: renumber queue offsets, write          placeholder units for the gap, or have verify accept gaps salvage reported.
+         """),
     ]
+
+    /// RocketMQ's CRC covers only the body: a record whose QUEUEID, QUEUEOFFSET, TOPIC, SYSFLAG or
+    /// properties were changed still passes every check, so salvage keeps it as it now reads, and
+    /// the new store's queues disagree with what the fixture had.
+    static let salvageKeepsUncheckedFields: [(patterns: [String], reason: Comment)] =
+        [": QUEUEOFFSET of", ": QUEUEID of", ": TOPIC of", ": PROPERTIES of", ": SYSFLAG of", ": STORETIMESTAMP of"].map { damage in
+            ([damage, "salvage keeps every undamaged record: ", "verify of the salvaged store"],
+             "salvage: a header field outside the body CRC was changed; the record passes every check and is kept as it reads")
+        }
+
+    /// recover repairs the end of the log (RocketMQ's abnormal recovery, done carefully); consume
+    /// queue units or index entries that disagree with the log before its end (a duplicated unit,
+    /// an index chain cycle, a flipped field outside the body CRC, a lost head file) are left.
+    static let recoverLeavesDerivedDamage: [(patterns: [String], reason: Comment)] =
+        ["duplicate-cq-unit", "zero-cq-unit", "index-cycle", "/00000000000000000000 deleted", ": QUEUEOFFSET of", ": QUEUEID of",
+         ": TOPIC of", ": PROPERTIES of", ": SYSFLAG of", ": STORETIMESTAMP of", ": TOPICLENGTH of", ": PROPERTIESLENGTH of"].map { damage in
+            ([damage, "recover left consume queue/index damage before the log end"],
+             "recover: consume queue units / index entries that disagree with the log before its end are not rebuilt (only `rmqstore rebuild` does)")
+        }
 
     @Test func seededSingleDamages() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -99,9 +127,11 @@ struct VerifyReportsDamage: DamageCheck {
         let budget = environment["RMQSTORE_DAMAGE_SECONDS"].flatMap(Double.init) ?? 45
         var random = SeededRandom(seed: seed)
         let records = try Dictionary(uniqueKeysWithValues: Self.scenarios.map { ($0, try FixtureRecord.load($0)) })
+        let checks = Self.checks(records: records)
         let start = Date()
         var applied = 0
         var reportedInvisible = 0
+        var perKind: [String: Int] = [:]
         var problems: [String] = []
         // Round-robin over the kinds so every kind runs even when the budget is short.
         round: while true {
@@ -111,10 +141,12 @@ struct VerifyReportsDamage: DamageCheck {
                 let copy = try StoreCopy(scenario)
                 defer { copy.remove() }
                 var damager = StoreDamager(store: copy.store, records: records[scenario]!, random: random)
-                let damage = try damager.apply(kind)
+                var damage = try damager.apply(kind)
+                damage.scenario = scenario
                 random = damager.random
                 applied += 1
-                for check in Self.checks {
+                perKind[kind, default: 0] += 1
+                for check in checks {
                     for problem in try check.check(store: copy.store, damage: damage) {
                         problems.append("[\(scenario)] \(damage) — \(check.name): \(problem)")
                     }
@@ -125,9 +157,10 @@ struct VerifyReportsDamage: DamageCheck {
         }
         let seconds = Date().timeIntervalSince(start)
         print("damage campaign: seed \(seed), \(applied) damages in \(String(format: "%.1f", seconds)) s, \(problems.count) problems, \(reportedInvisible) 'invisible' damages still reported")
+        print("damage campaign: checks \(checks.map(\.name)); damages per kind \(StoreDamager.kinds.map { "\($0)×\(perKind[$0] ?? 0)" })")
         #expect(applied >= StoreDamager.kinds.count)
         for problem in problems {
-            if let gap = Self.knownGaps.first(where: { problem.contains($0.pattern) }) {
+            if let gap = Self.knownGaps.first(where: { $0.patterns.allSatisfy(problem.contains) }) {
                 withKnownIssue(gap.reason, isIntermittent: true) { Issue.record("seed \(seed): \(problem)") }
             } else {
                 Issue.record("seed \(seed): \(problem)")

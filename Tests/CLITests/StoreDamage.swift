@@ -39,6 +39,11 @@ struct Damage: CustomStringConvertible {
     var kind: String
     var detail: String
     var expectation: Expectation
+    /// Commitlog bytes this damage changed or removed: (file name, byte range in the file). A
+    /// fixture record overlapping one of them is damaged; every other record must survive salvage.
+    var damagedBytes: [(file: String, range: Range<Int>)] = []
+    /// The fixture the damaged store was copied from.
+    var scenario = ""
     var description: String { "\(kind): \(detail)" }
 }
 
@@ -53,6 +58,18 @@ struct FixtureRecord {
     var propertiesLength: Int
     var topic: String
     var queueId: Int
+    /// What identifies the record wherever it is stored (salvage rewrites only PHYSICALOFFSET).
+    var identity: String
+
+    func isDamaged(by damage: Damage) -> Bool {
+        damage.damagedBytes.contains { $0.file == file && $0.range.overlaps(filePos..<(filePos + totalSize)) }
+    }
+
+    /// The identity of a `msg` line of expected/messages.ndjson or of `rmqstore dump --format json`.
+    static func identity(of object: [String: Any]) -> String {
+        ["topic", "queueId", "queueOffset", "sysFlag", "bornTimestamp", "storeTimestamp", "bodyCRC", "bodyLen", "propertiesRaw"]
+            .map { "\(object[$0] ?? "-")" }.joined(separator: "|")
+    }
 
     /// (name, offset in record, length) of every field, FORMAT.md §2.1.
     var fields: [(name: String, offset: Int, length: Int)] {
@@ -81,7 +98,8 @@ struct FixtureRecord {
             return FixtureRecord(
                 file: object["file"] as? String ?? "", filePos: int("filePos"), totalSize: int("totalSize"),
                 sysFlag: int("sysFlag"), bodyLength: int("bodyLen"), topicLength: int("topicLen"),
-                propertiesLength: int("propertiesLen"), topic: object["topic"] as? String ?? "", queueId: int("queueId"))
+                propertiesLength: int("propertiesLen"), topic: object["topic"] as? String ?? "", queueId: int("queueId"),
+                identity: identity(of: object))
         }
     }
 }
@@ -150,7 +168,8 @@ struct StoreDamager {
                 ("file start", 0), ("end of last record", lastRecordEnd(in: record.file)),
             ])
             truncateFile(file, to: cut.1)
-            return Damage(kind: kind, detail: "\(file) cut at \(cut.0) \(cut.1)", expectation: .located(file: file, positions: nil))
+            return Damage(kind: kind, detail: "\(file) cut at \(cut.0) \(cut.1)", expectation: .located(file: file, positions: nil),
+                          damagedBytes: [(record.file, cut.1..<Int.max)])
         case "truncate-cq":
             let file = pick(files(under: "consumequeue"))
             let length = pick([0, 20 * Int.random(in: 1..<8, using: &random), Int.random(in: 1..<160, using: &random)])
@@ -173,7 +192,8 @@ struct StoreDamager {
                 for i in record.filePos..<(record.filePos + length) { bytes[i] = 0 }
             }
             return Damage(kind: kind, detail: "\(file) @ \(record.filePos): \(length) bytes zeroed from the record start",
-                          expectation: .located(file: file, positions: record.filePos...record.filePos))
+                          expectation: .located(file: file, positions: record.filePos...record.filePos),
+                          damagedBytes: [(record.file, record.filePos..<(record.filePos + length))])
         case "zero-cq-unit", "duplicate-cq-unit":
             let file = pick(files(under: "consumequeue").filter { unitCount($0) >= 3 })
             let unit = Int.random(in: 0..<(unitCount(file) - 1), using: &random)
@@ -188,25 +208,28 @@ struct StoreDamager {
             }
             let file = "commitlog/" + record.file
             let next = record.filePos + record.totalSize
+            let end = min(next + record.totalSize, size(file))
             try modify(file) { bytes in
-                let end = min(next + record.totalSize, bytes.count)
                 bytes.replaceSubrange(next..<end, with: bytes[record.filePos..<(record.filePos + end - next)])
             }
             return Damage(kind: kind, detail: "\(file): record @ \(record.filePos) copied over @ \(next)",
-                          expectation: .located(file: file, positions: next...next))
+                          expectation: .located(file: file, positions: next...next), damagedBytes: [(record.file, next..<end)])
         case "delete":
             let commitLogs = files(under: "commitlog")
             let queueFile = pick(files(under: "consumequeue").filter { $0.hasSuffix("/00000000000000000000") && unitCount($0) == 64 })
             let choice = pick([commitLogs[commitLogs.count / 2], queueFile, "checkpoint"])
             try FileManager.default.removeItem(atPath: path(choice))
-            return Damage(kind: kind, detail: "\(choice) deleted", expectation: .reported)
+            let lost = choice.hasPrefix("commitlog/") ? [(String(choice.dropFirst("commitlog/".count)), 0..<Int.max)] : []
+            return Damage(kind: kind, detail: "\(choice) deleted", expectation: .reported, damagedBytes: lost)
         case "rename":
             let commitLogs = files(under: "commitlog")
             let file = commitLogs[Int.random(in: 1..<commitLogs.count, using: &random)]
             let offset = Int64(file.split(separator: "/").last!)! + Int64.random(in: 1..<1000, using: &random)
             let name = String(repeating: "0", count: 20 - String(offset).count) + String(offset)
             try FileManager.default.moveItem(atPath: path(file), toPath: path("commitlog/" + name))
-            return Damage(kind: kind, detail: "\(file) renamed to \(name)", expectation: .reported)
+            // Its records no longer sit at their PHYSICALOFFSET: all of them are damaged.
+            return Damage(kind: kind, detail: "\(file) renamed to \(name)", expectation: .reported,
+                          damagedBytes: [(String(file.dropFirst("commitlog/".count)), 0..<Int.max)])
         case "resize":
             let candidates = [pick(files(under: "commitlog")), pick(files(under: "consumequeue")), pick(files(under: "index"))]
             let file = pick(candidates)
@@ -233,7 +256,7 @@ struct StoreDamager {
             Self.locatedFields.contains(field.name) ? .located(file: file, positions: record.filePos...(record.filePos + record.totalSize))
             : Self.reportedFields.contains(field.name) ? .reported : .invisible
         return Damage(kind: "flip", detail: "\(file) @ \(at): \(field.name) of the record @ \(record.filePos) ^ 0x\(String(mask, radix: 16))",
-                      expectation: expectation)
+                      expectation: expectation, damagedBytes: [(record.file, at..<(at + 1))])
     }
 
     mutating func garbage() throws -> Damage {

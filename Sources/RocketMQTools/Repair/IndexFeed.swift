@@ -15,7 +15,10 @@ final class IndexFeed: @unchecked Sendable {
     private static let bufferCount = 4
     private static let capacity = 1 << 16
     private let buffers: [UnsafeMutablePointer<Int64>]
-    private var counts: [Int]
+    /// Raw memory, not an Array: a write through a class's Array property is an access to the
+    /// whole property (and may copy the buffer while the other thread reads it, swapping the
+    /// reference under it). ThreadSanitizer reported it; the semaphores order element accesses.
+    private let counts: UnsafeMutablePointer<Int>
     private let free = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
     private let full = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
     private var produce = 0
@@ -23,13 +26,15 @@ final class IndexFeed: @unchecked Sendable {
 
     init() {
         buffers = (0..<Self.bufferCount).map { _ in UnsafeMutablePointer<Int64>.allocate(capacity: Self.capacity) }
-        counts = Array(repeating: 0, count: Self.bufferCount)
+        counts = UnsafeMutablePointer<Int>.allocate(capacity: Self.bufferCount)
+        counts.initialize(repeating: 0, count: Self.bufferCount)
         sem_init(free, 0, UInt32(Self.bufferCount - 1))
         sem_init(full, 0, 0)
     }
 
     deinit {
         for buffer in buffers { buffer.deallocate() }
+        counts.deallocate()
         sem_destroy(free)
         sem_destroy(full)
         free.deallocate()

@@ -47,6 +47,7 @@ public struct RecoveryPlan: Sendable {
     var commitLogChanges: [StoreChange]
     var metadataChanges: [StoreChange]
     var strayChanges: [StoreChange]
+    /// Consume queue files (not zero-length) whose size is not mappedFileSizeConsumeQueue.
     var shortQueueFiles: [String: Int64]
     var zeroLengthQueueFiles: Set<String>
     var lastStoreTimestamp: Int64

@@ -43,6 +43,21 @@ struct StartupLoadCheck {
         }
 
         // consumequeue/<topic>/<queueId>/: queue directories that are not an int are skipped.
+        try checkConsumeQueues(layout)
+        guard failure == nil else { return }
+        // index/ (loaded after the consume queues): StrayLoadRule.
+        for stray in layout.strays where stray.relativePath.hasPrefix("index/") {
+            switch StrayLoadRule.effect(of: stray, in: layout) {
+            case .failsLoad(let text):
+                failure = .init(path: stray.relativePath, message: text, issue: nil)
+                return
+            case .loadedAsSegment(let text), .skipped(let text):
+                notes.append("\(stray.relativePath): \(text)")
+            }
+        }
+    }
+
+    private mutating func checkConsumeQueues(_ layout: StoreLayout) throws(StoreError) {
         guard layout.hasConsumeQueueDirectory else { return }
         let cqSize = layout.consumeQueueFileSize
         for topic in try FileSystem.list(layout.consumeQueueDirectory) where topic.kind == .directory {

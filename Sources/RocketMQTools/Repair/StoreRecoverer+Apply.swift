@@ -78,9 +78,13 @@ extension StoreRecoverer {
         for location in layout.consumeQueues {
             let directory = staging + "/consumequeue/\(location.topic)/\(location.queueId)"
             try DurableFile.makeDirectories(directory)
-            for file in location.files where file.size > 0 && file.size <= Int64(cqSize) {
-                // Scratch: the result is read back into journaled replacements, so no fsync.
-                try DurableFile.writePrefixCopy(of: file.path, length: file.size, size: Int64(cqSize), to: directory + "/" + file.name, sync: false)
+            for file in location.files where file.size > 0 {
+                // Scratch: the result is read back into journaled replacements, so no fsync. Only
+                // whole units: a short file's torn last unit would otherwise be kept with part of
+                // its tagsCode zeroed (offset and size alone pass the queue's recovery check); cut,
+                // it is dispatched again from the log.
+                let whole = min(file.size - file.size % Int64(ConsumeQueueUnit.size), Int64(cqSize))
+                try DurableFile.writePrefixCopy(of: file.path, length: whole, size: Int64(cqSize), to: directory + "/" + file.name, sync: false)
             }
         }
         let dispatcher = StoreDispatcher(storeRoot: staging, mappedFileSizeConsumeQueue: cqSize, indexLayout: nil,
@@ -139,6 +143,7 @@ extension StoreRecoverer {
                     if try FileSystem.readFile(file.path) != newBytes {
                         changes.append(StoreChange(file.relativePath, .replace(contents: newBytes),
                                                    reason: file.size < Int64(cqSize) ? "short file extended; units brought in step with the log"
+                                                       : file.size > Int64(cqSize) ? "longer than mappedFileSizeConsumeQueue \(cqSize) (the broker's load() fails): cut to it"
                                                        : "units past the end cut / missing units added"))
                     }
                 } else {
@@ -147,7 +152,15 @@ extension StoreRecoverer {
             }
         }
         for (relative, path) in staged.sorted(by: { $0.key < $1.key }) {
-            changes.append(StoreChange(relative, .create(contents: try FileSystem.readFile(path)), reason: "units the log has but the queue lacked"))
+            let contents = try FileSystem.readFile(path)
+            // A zero-length file the dispatch wrote again: one replacement, not a removal and a
+            // creation of the same path (the writer refuses to create over an existing file).
+            if let at = changes.firstIndex(where: { $0.path == relative && plan.zeroLengthQueueFiles.contains(relative) }) {
+                changes[at] = StoreChange(relative, .replace(contents: contents),
+                                          reason: "zero-length consume queue file (stops the broker's load, apache/rocketmq#9728) written again from the log")
+                continue
+            }
+            changes.append(StoreChange(relative, .create(contents: contents), reason: "units the log has but the queue lacked"))
         }
         return changes
     }

@@ -26,6 +26,28 @@ public struct StoreRecoverer {
         RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels, checksZeroTail: false)
     }
 
+    /// What is wrong with an index header by the rules putKey keeps (FORMAT.md §8.3; verify's
+    /// index.bad-header): a garbage or damaged header makes the index rebuilt.
+    static func headerProblem(_ header: IndexHeader, layout: IndexFileLayout) -> String? {
+        if header.indexCount < 0 || Int(header.indexCount) > layout.indexNum { return "header indexCount \(header.indexCount) is out of range" }
+        let count = Int(header.effectiveIndexCount)
+        if header.hashSlotCount < 0 || Int(header.hashSlotCount) > min(layout.hashSlotNum, max(0, count - 1)) {
+            return "header hashSlotCount \(header.hashSlotCount) is out of range"
+        }
+        guard count > 1 else { return nil }
+        if header.beginTimestamp > header.endTimestamp { return "header beginTimestamp is after endTimestamp" }
+        if header.beginPhyOffset > header.endPhyOffset || header.beginPhyOffset < 0 { return "header beginPhyOffset is out of range" }
+        return nil
+    }
+
+    /// A config file that exists, is not blank and does not parse as JSON.
+    static func isUnparsable(_ path: String) throws(StoreError) -> Bool {
+        guard FileSystem.exists(path) else { return false }
+        let bytes = try FileSystem.readFile(path)
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return false }
+        return (try? FastJSON.parse(bytes)) == nil
+    }
+
     /// Works out the plan; changes nothing.
     public func plan() throws(StoreError) -> RecoveryPlan {
         let fileSize = layout.commitLogFileSize
@@ -82,8 +104,10 @@ public struct StoreRecoverer {
             var usable: [SegmentFile] = []
             for file in location.files {
                 if file.size == 0 { zeroLength.insert(file.relativePath); continue }
-                if file.size < cqSize { shortQueueFiles[file.relativePath] = file.size }
-                if file.size <= cqSize { usable.append(file) }
+                // Any other size stops the broker's load() (MappedFileQueue.load): a short file is
+                // extended, a long one cut to the configured size (units never lie past it).
+                if file.size != cqSize { shortQueueFiles[file.relativePath] = file.size }
+                usable.append(file)
             }
             var queue = SimulatedConsumeQueue(topic: location.topic, queueId: location.queueId, fileSize: Int(cqSize), cache: cache, diskFiles: usable)
             try queue.recover()
@@ -108,8 +132,12 @@ public struct StoreRecoverer {
         var indexEnd: Int64 = -1
         var filesPastEnd: [String] = []
         for file in layout.indexFiles {
-            guard IndexFileLayout.infer(fileSize: Int(file.size)) != nil else { indexReason = "\(file.relativePath) has a wrong size"; break }
+            guard let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size)) else { indexReason = "\(file.relativePath) has a wrong size"; break }
             let header = try StartupSimulator.indexHeader(file)
+            if let problem = Self.headerProblem(header, layout: indexLayout) {
+                indexReason = "\(file.relativePath): \(problem)"
+                break
+            }
             indexEnd = max(indexEnd, header.endPhyOffset)
             if header.endPhyOffset >= scan.endOffset { filesPastEnd.append(file.relativePath) }
         }
@@ -124,13 +152,34 @@ public struct StoreRecoverer {
             }
         }
 
+        // Strays in consumequeue/ and index/ that RocketMQ's load() fails on or would load as a
+        // segment (StrayLoadRule): set aside. Directories are left (reported by verify). Under
+        // index/ only when the index is not rebuilt (the rebuild sets the whole directory aside).
+        for stray in layout.strays where !stray.relativePath.hasPrefix("commitlog/") {
+            guard stray.relativePath.hasPrefix("consumequeue/") || (stray.relativePath.hasPrefix("index/") && indexReason == nil) else { continue }
+            let effect = StrayLoadRule.effect(of: stray, in: layout)
+            guard effect.blocksOrMisleadsLoad, let entry = try FileSystem.status(layout.root + "/" + stray.relativePath),
+                  entry.kind == .file else { continue }
+            strayChanges.append(StoreChange(stray.relativePath, .remove, reason: "stray: \(stray.reason); \(effect.explanation)"))
+        }
+
         // Config, checkpoint, abort.
         var metadataChanges: [StoreChange] = []
         for name in layout.configFiles where name.hasSuffix(".json") {
-            if let loaded = try ConfigFileLoader.load(name, in: layout), loaded.source.hasSuffix(".bak"), let problem = loaded.problem,
+            let loaded = try ConfigFileLoader.load(name, in: layout)
+            if let loaded, loaded.source.hasSuffix(".bak"), let problem = loaded.problem,
                FileSystem.exists(layout.root + "/config/" + name) {
                 metadataChanges.append(StoreChange("config/" + name, .replace(contents: loaded.bytes),
                                                    reason: "\(problem); replaced by its good .bak (apache/rocketmq#3401)"))
+            } else if loaded == nil, try Self.isUnparsable(layout.root + "/config/" + name) {
+                // ConfigManager.load falls back to the .bak; with none it starts empty, with a bad
+                // one load() fails. Setting the file aside (kept in the salvage directory) gives the
+                // broker's empty start either way, and verify no longer sees unparsable JSON.
+                metadataChanges.append(StoreChange("config/" + name, .remove,
+                                                   reason: "does not parse and has no good .bak: set aside (the broker would start without it)"))
+                if try Self.isUnparsable(layout.root + "/config/" + name + ".bak") {
+                    metadataChanges.append(StoreChange("config/" + name + ".bak", .remove, reason: "does not parse either: set aside"))
+                }
             }
         }
         var checkpoint: StoreCheckpoint?

@@ -134,8 +134,17 @@ public struct StoreSalvager {
         try DurableFile.replaceAtomically(output + "/checkpoint", with: checkpoint.encoded())
         if FileSystem.isDirectory(layout.root + "/config") {
             try DurableFile.makeDirectories(output + "/config")
-            for name in layout.configFiles {
-                try DurableFile.copyFile(layout.root + "/config/" + name, to: output + "/config/" + name)
+            // As the broker loads them: the file, else its good .bak; an unparsable one is left out
+            // (the broker would start without it) rather than copied into the clean store.
+            for name in layout.configFiles where !name.hasSuffix(".bak") || !layout.configFiles.contains(String(name.dropLast(4))) {
+                let base = name.hasSuffix(".bak") ? String(name.dropLast(4)) : name
+                guard name.hasSuffix(".json") || base.hasSuffix(".json") else {
+                    try DurableFile.copyFile(layout.root + "/config/" + name, to: output + "/config/" + name)
+                    continue
+                }
+                if let loaded = try ConfigFileLoader.load(base, in: layout) {
+                    try DurableFile.replaceAtomically(output + "/config/" + base, with: loaded.bytes)
+                }
             }
         }
         try DurableFile.replaceAtomically(output + "/lock", with: Array("lock".utf8))

@@ -11,10 +11,12 @@ struct MetadataVerifier {
     var lockHeld: Bool
 
     func checkStore(into collector: FindingCollector) {
+        // Rated by what RocketMQ 4.9.8's load() does with it (StrayLoadRule): a stray it fails on
+        // or loads as a segment is repairable (recover sets it aside), one it skips is info.
         for stray in layout.strays {
-            let blocksLoad = stray.relativePath.hasPrefix("commitlog/")
-            collector.add(Finding(blocksLoad ? .repairable : .info, "store.stray", file: stray.relativePath,
-                                  "unexpected entry: \(stray.reason)\(blocksLoad ? " (RocketMQ's loader trips over it)" : "")"))
+            let effect = StrayLoadRule.effect(of: stray, in: layout)
+            collector.add(Finding(effect.blocksOrMisleadsLoad ? .repairable : .info, "store.stray", file: stray.relativePath,
+                                  "unexpected entry: \(stray.reason) (\(effect.explanation))"))
         }
         if lockHeld {
             collector.add(Finding(.info, "store.lock-held", file: "lock",
