@@ -127,6 +127,11 @@ public struct JSONLineWriter: @unchecked Sendable {
     // MARK: key + value shorthands
 
     public mutating func field<T: BinaryInteger>(_ name: StaticString, _ number: T) { key(name); value(number) }
+    /// The number, or `null` when absent.
+    public mutating func field<T: BinaryInteger>(_ name: StaticString, _ number: T?) {
+        key(name)
+        if let number { value(number) } else { null() }
+    }
     public mutating func field(_ name: StaticString, _ flag: Bool) { key(name); value(flag) }
     public mutating func field(_ name: StaticString, _ string: String) { key(name); value(string) }
     public mutating func field(_ name: StaticString, _ string: String?) { key(name); value(string) }

@@ -30,4 +30,13 @@ public enum StoreLock {
 
     /// True when a live process holds the store's lock (a broker is running).
     public static func isHeld(storeAt root: String) -> Bool { holder(ofStoreAt: root) != nil }
+
+    /// Throws `.locked` (exit 75) when a live process holds the store's lock: what every command
+    /// that changes a store checks before it plans or stages anything.
+    public static func refuseIfHeld(storeAt root: String) throws(StoreError) {
+        if let holder = holder(ofStoreAt: root) {
+            throw StoreError(.locked, path: "lock",
+                             "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
+        }
+    }
 }

@@ -56,9 +56,7 @@ public struct StoreWriter {
 
     /// Takes the lock, applies `changes` in order and returns the completed journal.
     public mutating func apply(_ changes: [StoreChange]) throws(StoreError) -> RepairJournal {
-        if let holder = StoreLock.holder(ofStoreAt: root) {
-            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
-        }
+        try StoreLock.refuseIfHeld(storeAt: root)
         let lock = try HeldStoreLock(storeAt: root)
         defer { lock.release() }
         try DurableFile.makeDirectories(salvageDirectory + "/store")

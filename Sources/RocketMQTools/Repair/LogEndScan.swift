@@ -173,9 +173,7 @@ struct QueueTable {
     private var slots = [Int32](repeating: -1, count: 64)
 
     private static func hash(_ topic: UnsafeRawBufferPointer, _ queueId: Int32) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for byte in topic { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        h = (h ^ UInt64(UInt32(bitPattern: queueId))) &* 0x100_0000_01b3
+        let h = FNV1a.topicQueue(topic, queueId)
         return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 

@@ -97,9 +97,7 @@ public struct StoreRebuilder {
     /// Builds the new directories in a staging directory and swaps them in through StoreWriter.
     public func apply(salvageDirectory: String, plan precomputed: Plan? = nil) throws(StoreError) -> Result {
         let started = MonotonicClock.now()
-        if let holder = StoreLock.holder(ofStoreAt: layout.root) {
-            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
-        }
+        try StoreLock.refuseIfHeld(storeAt: layout.root)
         PhaseTimer.mark("start")
         let stagingName = ".rmqstore-staging-rebuild"
         let staging = layout.root + "/" + stagingName

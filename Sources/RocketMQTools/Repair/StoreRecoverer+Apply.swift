@@ -17,9 +17,7 @@ extension StoreRecoverer {
     /// `acceptLoss`. Returns the journal (nil when there was nothing to do).
     public func apply(salvageDirectory: String) throws(StoreError) -> Result {
         let started = MonotonicClock.now()
-        if let holder = StoreLock.holder(ofStoreAt: layout.root) {
-            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
-        }
+        try StoreLock.refuseIfHeld(storeAt: layout.root)
         PhaseTimer.mark("start")
         let plan = try plan()
         PhaseTimer.mark("scan (CRC) and plan")

@@ -14,12 +14,9 @@ struct RecordFingerprint: Hashable, Sendable {
     init(_ record: MessageRecordView) {
         // FNV-1a over the stored properties: they hold UNIQ_KEY, so collisions between
         // distinct messages with equal born time and body CRC are not a practical concern.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in record.propertiesBytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        propertiesHash = hash
+        var hasher = FNV1a()
+        hasher.combine(record.propertiesBytes)
+        propertiesHash = hasher.value
         bodyCRC = CRC32.rocketMQ(record.body)
         bornTimestamp = record.bornTimestamp
         flag = record.flag

@@ -25,8 +25,7 @@ public struct ReplayPlanPrinter {
                 json.field("physicalOffset", message.physicalOffset)
                 json.field("deliverTimestamp", message.deliverTimestamp)
                 json.field("realTopic", message.realTopic)
-                json.key("realQueueId")
-                if let id = message.realQueueId { json.value(id) } else { json.null() }
+                json.field("realQueueId", message.realQueueId)
                 json.field("uniqKey", message.uniqKey)
                 json.endObject()
                 sink.writeLine(json.bytes)
@@ -49,10 +48,8 @@ public struct ReplayPlanPrinter {
                 json.beginObject()
                 json.field("type", "progress-change")
                 json.field("level", level)
-                json.key("before")
-                if let before { json.value(before) } else { json.null() }
-                json.key("after")
-                if let after { json.value(after) } else { json.null() }
+                json.field("before", before)
+                json.field("after", after)
                 json.endObject()
                 sink.writeLine(json.bytes)
             case .text:

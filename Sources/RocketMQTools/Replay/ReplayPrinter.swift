@@ -26,8 +26,7 @@ public struct ReplayPrinter {
                 json.field("deliverTimestamp", message.deliverTimestamp)
                 json.field("deliverTime", Timestamp.iso8601(milliseconds: message.deliverTimestamp))
                 json.field("realTopic", message.realTopic)
-                json.key("realQueueId")
-                if let id = message.realQueueId { json.value(id) } else { json.null() }
+                json.field("realQueueId", message.realQueueId)
                 json.field("uniqKey", message.uniqKey)
                 json.field("keys", message.keys)
                 json.field("state", message.state.rawValue)
@@ -44,10 +43,8 @@ public struct ReplayPrinter {
                 json.beginObject()
                 json.field("type", "level")
                 json.field("level", level.level)
-                json.key("delayMillis")
-                if let delay = level.delayMillis { json.value(delay) } else { json.null() }
-                json.key("progress")
-                if let progress = level.progress { json.value(progress) } else { json.null() }
+                json.field("delayMillis", level.delayMillis)
+                json.field("progress", level.progress)
                 json.field("maxQueueOffset", level.maxQueueOffset)
                 json.field("messages", level.messages)
                 json.field("delivered", level.delivered)
@@ -110,8 +107,7 @@ public struct ReplayPrinter {
                 json.field("uniqKey", transaction.uniqKey)
                 json.field("producerGroup", transaction.producerGroup)
                 json.field("realTopic", transaction.realTopic)
-                json.key("realQueueId")
-                if let id = transaction.realQueueId { json.value(id) } else { json.null() }
+                json.field("realQueueId", transaction.realQueueId)
                 json.field("queueOffset", transaction.primary.queueOffset)
                 json.field("physicalOffset", transaction.primary.physicalOffset)
                 json.field("bornTimestamp", transaction.bornTimestamp)

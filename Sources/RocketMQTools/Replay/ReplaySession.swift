@@ -22,9 +22,7 @@ public final class ReplaySession {
     private let crashAfterRecords = getenv("RMQSTORE_CRASH_AFTER_RECORDS").flatMap { Int(String(cString: $0)) }
 
     public init(root: String, config: MessageStoreConfig) throws(StoreError) {
-        if let holder = StoreLock.holder(ofStoreAt: root) {
-            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder) (a running broker?); stop it first")
-        }
+        try StoreLock.refuseIfHeld(storeAt: root)
         if FileSystem.exists(root + "/abort") {
             throw StoreError(.badData, path: "abort",
                              "the store was not shut down cleanly; run `rmqstore recover` on it before replaying")

@@ -5,6 +5,8 @@
 // keeps the topics in one flat byte array (no per-slot array to retain) and compares with
 // memcmp; a String is built once per queue, when the table is read out.
 
+import RocketMQFormat
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -32,12 +34,7 @@ struct QueueRunTable {
     }
 
     static func hash(_ topic: UnsafeRawBufferPointer, _ queueId: Int32) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in topic {
-            h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-        }
-        h = (h ^ UInt64(UInt32(bitPattern: queueId))) &* 0x0000_0100_0000_01B3
-        return h | 1
+        FNV1a.topicQueue(topic, queueId) | 1
     }
 
     /// The slot holding (topic, queueId), or the empty slot where it would go (negated - 1).
