@@ -18,39 +18,7 @@ enum BoundedCLI {
     /// Runs `rmqstore arguments` (or `executable`), killing it after `timeout` seconds.
     static func run(_ arguments: [String], executable: String? = nil, timeout: Double = 20) throws -> BoundedResult {
         let binary = try executable ?? #require(CLI.binary, "rmqstore binary not found")
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("rmqstore-bounded-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: tmp) }
-        let outURL = tmp.appendingPathComponent("out"), errURL = tmp.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let start = Date()
-        try process.run()
-        var timedOut = false
-        while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout {
-                timedOut = true
-                kill(process.processIdentifier, SIGKILL)
-                break
-            }
-            usleep(2_000)
-        }
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        let result = RunResult(
-            status: process.terminationStatus,
-            signaled: !timedOut && process.terminationReason == .uncaughtSignal,
-            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
-        return BoundedResult(result: result, timedOut: timedOut, seconds: Date().timeIntervalSince(start))
+        return try CLI.runBounded(executable: binary, arguments, timeout: timeout)
     }
 
     /// Runs as user `nobody` through setpriv(1) when the tests run as root (root ignores file

@@ -46,7 +46,15 @@ enum CLI {
         try run(executable: try #require(binary, "rmqstore binary not found"), arguments)
     }
 
-    static func run(executable binary: String, _ arguments: [String]) throws -> RunResult {
+    static func run(executable binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+        try runBounded(executable: binary, arguments, environment: environment, timeout: .infinity).result
+    }
+
+    /// The one process runner of the CLI tests: output to files (no pipe to fill up), stdin
+    /// empty, extra environment merged in, killed after `timeout` seconds.
+    static func runBounded(
+        executable binary: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double
+    ) throws -> BoundedResult {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("rmqstore-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
@@ -57,17 +65,34 @@ enum CLI {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
+        let start = Date()
         try process.run()
+        var timedOut = false
+        if timeout.isFinite {
+            while process.isRunning {
+                if Date().timeIntervalSince(start) > timeout {
+                    timedOut = true
+                    kill(process.processIdentifier, SIGKILL)
+                    break
+                }
+                usleep(2_000)
+            }
+        }
         process.waitUntilExit()
         try out.close()
         try err.close()
-        return RunResult(
-            status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+        let result = RunResult(
+            status: process.terminationStatus,
+            signaled: !timedOut && process.terminationReason == .uncaughtSignal,
             stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        return BoundedResult(result: result, timedOut: timedOut, seconds: Date().timeIntervalSince(start))
     }
 }
 

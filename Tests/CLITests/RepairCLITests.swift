@@ -15,20 +15,7 @@ import Glibc
 enum RepairCLI {
     /// Runs the binary with extra environment variables.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
-        let binary = try #require(CLI.binary, "rmqstore binary not found")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return RunResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                         stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        try CLI.run(executable: try #require(CLI.binary, "rmqstore binary not found"), arguments, environment: environment)
     }
 
     static func snapshot(_ root: String) -> [String: Data] {
