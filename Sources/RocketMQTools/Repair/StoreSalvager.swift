@@ -7,6 +7,10 @@
 // rewritten to the new position, so topic, queue, queue offset, timestamps and properties stay
 // as they were; consume queues and index are then dispatched from the new log with the
 // engine's writers, and the checkpoint and config are written.
+//
+// A lost record leaves a gap in its queue's QUEUEOFFSETs, which the report lists. With
+// `renumber`, each queue's kept records get contiguous QUEUEOFFSETs instead (SalvageQueueOffsets)
+// and the committed offsets in consumerOffset.json/delayOffset.json follow them.
 
 import RocketMQFormat
 import RocketMQStore
@@ -14,10 +18,13 @@ import RocketMQStore
 public struct StoreSalvager {
     public var layout: StoreLayout
     public var output: String
+    /// Give each queue's kept records contiguous QUEUEOFFSETs (and move committed offsets).
+    public var renumber: Bool
 
-    public init(layout: StoreLayout, output: String) {
+    public init(layout: StoreLayout, output: String, renumber: Bool = false) {
         self.layout = layout
         self.output = output
+        self.renumber = renumber
     }
 
     public struct LostRecord: Sendable, Hashable {
@@ -34,6 +41,31 @@ public struct StoreSalvager {
         public var to: Int64
     }
 
+    /// A queue whose kept records got new QUEUEOFFSETs (`renumber`).
+    public struct QueueRenumbering: Sendable, Hashable {
+        public var topic: String
+        public var queueId: Int32
+        /// The first kept record's QUEUEOFFSET (unchanged).
+        public var firstQueueOffset: Int64
+        public var records: Int
+        /// Records whose QUEUEOFFSET changed.
+        public var renumbered: Int
+        /// The queue's end before (source offsets) and after renumbering.
+        public var sourceNextQueueOffset: Int64
+        public var nextQueueOffset: Int64
+    }
+
+    /// A committed offset moved by `renumber` (consumerOffset.json: entry `topic@group`;
+    /// delayOffset.json: entry = delay level).
+    public struct OffsetAdjustment: Sendable, Hashable {
+        public var file: String
+        public var entry: String
+        public var topic: String
+        public var queueId: Int32
+        public var from: Int64
+        public var to: Int64
+    }
+
     public struct Report: Sendable {
         public var kept = 0
         public var keptBytes: Int64 = 0
@@ -41,6 +73,10 @@ public struct StoreSalvager {
         /// Source byte ranges skipped (physical offsets), zero tails excluded.
         public var skipped: [Range<Int64>] = []
         public var gaps: [QueueGap] = []
+        /// `renumber` only: the queues whose records got new QUEUEOFFSETs.
+        public var renumbered: [QueueRenumbering] = []
+        /// `renumber` only: the committed offsets moved with them.
+        public var offsetAdjustments: [OffsetAdjustment] = []
         public var outputFiles = 0
     }
 
@@ -54,7 +90,7 @@ public struct StoreSalvager {
         let options = RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels)
         var writer = SalvageLogWriter(directory: output + "/commitlog", fileSize: fileSize,
                                       firstOffset: layout.commitLogFiles.first?.fromOffset ?? 0)
-        var nextQueueOffset: [String: (topic: String, queueId: Int32, next: Int64)] = [:]
+        var queueOffsets = SalvageQueueOffsets(renumber: renumber)
 
         for file in layout.commitLogFiles where file.size > 0 {
             let region = try MappedRegion(path: file.path)
@@ -73,17 +109,15 @@ public struct StoreSalvager {
                     if case .message(let record) = entry, record.check.success, record.totalSize > 0,
                        record.physicalOffset == file.fromOffset + Int64(p) {
                         endSkip(at: p)
-                        do throws(StoreError) { try writer.append(record) } catch { failure = error; return }
+                        // PREPARED/ROLLBACK records are not dispatched (QUEUEOFFSET 0): left alone.
+                        var queueOffset = record.queueOffset
+                        if record.transactionType.isDispatchedToConsumeQueue {
+                            queueOffset = queueOffsets.place(topic: record.topic, queueId: record.queueId,
+                                                             queueOffset: record.queueOffset, step: Self.queueOffsetStep(record))
+                        }
+                        do throws(StoreError) { try writer.append(record, queueOffset: queueOffset) } catch { failure = error; return }
                         report.kept += 1
                         report.keptBytes += Int64(record.totalSize)
-                        if record.transactionType.isDispatchedToConsumeQueue {
-                            let key = record.topic + "/" + String(record.queueId)
-                            let expected = nextQueueOffset[key]?.next ?? record.queueOffset
-                            if record.queueOffset > expected {
-                                report.gaps.append(QueueGap(topic: record.topic, queueId: record.queueId, from: expected, to: record.queueOffset))
-                            }
-                            nextQueueOffset[key] = (record.topic, record.queueId, max(expected, record.queueOffset + 1))
-                        }
                         p += Int(record.totalSize)
                         continue
                     }
@@ -107,6 +141,8 @@ public struct StoreSalvager {
         }
         let end = try writer.finish()
         report.outputFiles = writer.filesWritten
+        report.gaps = queueOffsets.gaps
+        report.renumbered = queueOffsets.renumberings
 
         // Consume queues and index from the new log, with the engine's writers.
         let indexLayout = StoreRebuilder(layout: layout).indexLayout
@@ -132,6 +168,7 @@ public struct StoreSalvager {
         let checkpoint = StoreCheckpoint(physicMsgTimestamp: lastTimestamp, logicsMsgTimestamp: dispatcher.logicsMsgTimestamp,
                                          indexMsgTimestamp: indexEnd)
         try DurableFile.replaceAtomically(output + "/checkpoint", with: checkpoint.encoded())
+        var adjuster = SalvageOffsetAdjuster(queues: renumber ? queueOffsets.queues : [:])
         if FileSystem.isDirectory(layout.root + "/config") {
             try DurableFile.makeDirectories(output + "/config")
             // As the broker loads them: the file, else its good .bak; an unparsable one is left out
@@ -143,12 +180,20 @@ public struct StoreSalvager {
                     continue
                 }
                 if let loaded = try ConfigFileLoader.load(base, in: layout) {
-                    try DurableFile.replaceAtomically(output + "/config/" + base, with: loaded.bytes)
+                    let bytes = adjuster.adjusted(base, value: loaded.value)
+                    try DurableFile.replaceAtomically(output + "/config/" + base, with: bytes ?? loaded.bytes)
                 }
             }
         }
+        report.offsetAdjustments = adjuster.adjustments
         try DurableFile.replaceAtomically(output + "/lock", with: Array("lock".utf8))
         return report
+    }
+
+    /// The queue offsets a dispatched record takes: INNER_NUM for a [5.x] inner batch, else 1.
+    static func queueOffsetStep(_ record: MessageRecordView) -> Int64 {
+        guard record.flags.contains(.innerBatch), let num = record.property("INNER_NUM").flatMap({ Int64($0) }), num > 0 else { return 1 }
+        return num
     }
 
     /// The next position after `p` where a record with a message magic and PHYSICALOFFSET equal
@@ -163,55 +208,5 @@ public struct StoreSalvager {
             q += 1
         }
         return nil
-    }
-}
-
-/// Appends records to a new commitlog through the engine's writable mapped files, rolling to
-/// the next file with a blank marker as the broker does (a record goes in only when its length
-/// plus 8 fits).
-struct SalvageLogWriter {
-    let directory: String
-    let fileSize: Int
-    var current: MappedFile?
-    var nextFrom: Int64
-    var filesWritten = 0
-    private var scratch: [UInt8] = []
-
-    init(directory: String, fileSize: Int, firstOffset: Int64) {
-        self.directory = directory
-        self.fileSize = fileSize
-        nextFrom = firstOffset
-    }
-
-    mutating func append(_ record: MessageRecordView) throws(StoreError) {
-        let size = Int(record.totalSize)
-        if current == nil || current!.remaining < size + BlankMarker.length {
-            if let file = current {
-                let blank = BlankMarker.encode(totalSize: Int32(file.remaining))
-                _ = blank.withUnsafeBytes { file.append($0) }
-                file.forceAll()
-                file.unmap()
-            }
-            current = try MappedFile(path: directory + "/" + SegmentFile.name(forOffset: nextFrom), fileFromOffset: nextFrom,
-                                     fileSize: fileSize, create: true)
-            nextFrom += Int64(fileSize)
-            filesWritten += 1
-        }
-        guard let file = current else { return }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: record.bytes)
-        let newOffset = file.fileFromOffset + Int64(file.wrotePosition)
-        scratch.withUnsafeMutableBytes { $0.storeBytes(of: newOffset.bigEndian, toByteOffset: 28, as: Int64.self) }
-        _ = scratch.withUnsafeBytes { file.append($0) }
-    }
-
-    /// Flushes the last file; returns the end offset of the new log.
-    mutating func finish() throws(StoreError) -> Int64 {
-        guard let file = current else { return nextFrom }
-        let end = file.fileFromOffset + Int64(file.wrotePosition)
-        file.forceAll()
-        file.unmap()
-        current = nil
-        return end
     }
 }
