@@ -104,6 +104,12 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
         var holeReported = false
         var aheadFirst: (file: String, position: Int, queueOffset: Int64, physical: Int64)?
         var aheadCount = 0
+        /// Records' QUEUEOFFSET minus the units' position-derived queue offset: grows at each
+        /// gap in the records' queue offsets (RocketMQ appends the next unit after a gap).
+        var shift: Int64 = 0
+        /// A jump not yet confirmed by the next unit: a gap when the next record keeps the new
+        /// shift, else one unit whose record's QUEUEOFFSET alone is wrong.
+        var pendingGap: (gap: Finding, mismatch: Finding, previousShift: Int64)?
     }
 
     private func check(_ location: ConsumeQueueLocation, key: VerifyQueueKey, into collector: FindingCollector,
@@ -177,6 +183,7 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 }
             }
         }
+        if let pending = state.pendingGap { collector.add(pending.gap) }
         if let first = state.aheadFirst {
             collector.add(Finding(
                 .repairable, "cq.ahead-of-log", file: first.file, position: Int64(first.position),
@@ -193,8 +200,9 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 queueOffset: run.firstQueueOffset, expected: String(run.firstQueueOffset), found: String(firstReal),
                 "the consume queue starts at queue offset \(firstReal) but the log still holds this queue's messages from \(run.firstQueueOffset)"))
         }
-        if let run = facts.queues[key], state.next < run.nextQueueOffset {
-            let missing = run.nextQueueOffset - state.next
+        // Units collapsed after a queue-offset gap end `shift` short of the log: reported as the gap.
+        if let run = facts.queues[key], state.next + state.shift < run.nextQueueOffset {
+            let missing = run.nextQueueOffset - state.next - state.shift
             collector.add(Finding(
                 .repairable, "cq.behind-log", file: directory, topic: key.topic, queueId: key.queueId,
                 queueOffset: state.next, expected: String(run.nextQueueOffset), found: String(state.next),
@@ -325,8 +333,17 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 } else {
                     if !record.topicBytes.elementsEqual(key.topic.utf8) { problems.append(("topic", key.topic, record.topic)) }
                     if record.queueId != key.queueId { problems.append(("queueId", String(key.queueId), String(record.queueId))) }
-                    if record.queueOffset != queueOffset {
-                        problems.append(("queueOffset", String(queueOffset), String(record.queueOffset)))
+                    if let pending = state.pendingGap {
+                        state.pendingGap = nil
+                        if record.queueOffset == queueOffset + pending.previousShift, record.queueOffset != queueOffset + state.shift {
+                            collector.add(pending.mismatch)
+                            state.shift = pending.previousShift
+                        } else {
+                            collector.add(pending.gap)
+                        }
+                    }
+                    if record.queueOffset != queueOffset + state.shift {
+                        problems.append(("queueOffset", String(queueOffset + state.shift), String(record.queueOffset)))
                     }
                 }
                 if !record.transactionType.isDispatchedToConsumeQueue {
@@ -338,10 +355,23 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 }
                 guard !problems.isEmpty else { return nil }
                 let fields = problems.map(\.0).joined(separator: ", ")
-                return finding(.repairable, "cq.unit-mismatch", physical: unit.physicalOffset,
-                               expected: problems.map { "\($0.0)=\($0.1)" }.joined(separator: " "),
-                               found: problems.map { "\($0.0)=\($0.2)" }.joined(separator: " "),
-                               "unit does not match the record it points at (\(fields)); expected = unit/queue, found = record")
+                let mismatch = finding(.repairable, "cq.unit-mismatch", physical: unit.physicalOffset,
+                                       expected: problems.map { "\($0.0)=\($0.1)" }.joined(separator: " "),
+                                       found: problems.map { "\($0.0)=\($0.2)" }.joined(separator: " "),
+                                       "unit does not match the record it points at (\(fields)); expected = unit/queue, found = record")
+                // The record matches but for a QUEUEOFFSET ahead of the unit: a gap, if the next
+                // unit confirms it (then one finding, not one per later unit).
+                if problems.count == 1, problems[0].0 == "queueOffset", !LMQ.isLMQ(key.topic),
+                   record.queueOffset > queueOffset + state.shift {
+                    let expected = queueOffset + state.shift
+                    let gap = finding(.repairable, "cq.queue-offset-gap", physical: unit.physicalOffset,
+                                      expected: "queueOffset=\(expected)", found: "queueOffset=\(record.queueOffset)",
+                                      "the queue's records skip queue offsets [\(expected), \(record.queueOffset)) (a lost record): this unit and every later one of the queue sit \(record.queueOffset - queueOffset) position(s) before their record's QUEUEOFFSET, so a consumer committing queueOffset + 1 skips messages; `rmqstore salvage --renumber` closes the gap")
+                    state.pendingGap = (gap, mismatch, state.shift)
+                    state.shift = record.queueOffset - queueOffset
+                    return nil
+                }
+                return mismatch
             }
         }
         if let result { collector.add(result) }
