@@ -71,7 +71,7 @@ extension Rmqstore {
                 let state = renumber ? "closed by --renumber" : "kept in the new store"
                 emit("gap", [("topic", .string(gap.topic)), ("queueId", .integer(Int64(gap.queueId))), ("from", .integer(gap.from)),
                              ("to", .integer(gap.to)), ("renumbered", .bool(renumber))],
-                     text: "GAP queue \(gap.topic)/\(gap.queueId): no record for queue offsets [\(gap.from), \(gap.to)) (\(gap.to - gap.from) lost; \(state))")
+                     text: "GAP queue \(gap.topic)/\(gap.queueId): no record for queue offsets [\(gap.from), \(gap.to)) (\(gap.to &- gap.from) lost; \(state))")
             }
             for queue in report.renumbered {
                 emit("renumbered", [("topic", .string(queue.topic)), ("queueId", .integer(Int64(queue.queueId))),

@@ -60,14 +60,17 @@ struct FixtureRecord {
     var queueId: Int
     /// What identifies the record wherever it is stored (salvage rewrites only PHYSICALOFFSET).
     var identity: String
+    /// The identity without QUEUEOFFSET (`salvage --renumber` rewrites it too).
+    var renumberedIdentity: String
 
     func isDamaged(by damage: Damage) -> Bool {
         damage.damagedBytes.contains { $0.file == file && $0.range.overlaps(filePos..<(filePos + totalSize)) }
     }
 
     /// The identity of a `msg` line of expected/messages.ndjson or of `rmqstore dump --format json`.
-    static func identity(of object: [String: Any]) -> String {
+    static func identity(of object: [String: Any], renumbered: Bool = false) -> String {
         ["topic", "queueId", "queueOffset", "sysFlag", "bornTimestamp", "storeTimestamp", "bodyCRC", "bodyLen", "propertiesRaw"]
+            .filter { !renumbered || $0 != "queueOffset" }
             .map { "\(object[$0] ?? "-")" }.joined(separator: "|")
     }
 
@@ -99,7 +102,7 @@ struct FixtureRecord {
                 file: object["file"] as? String ?? "", filePos: int("filePos"), totalSize: int("totalSize"),
                 sysFlag: int("sysFlag"), bodyLength: int("bodyLen"), topicLength: int("topicLen"),
                 propertiesLength: int("propertiesLen"), topic: object["topic"] as? String ?? "", queueId: int("queueId"),
-                identity: identity(of: object))
+                identity: identity(of: object), renumberedIdentity: identity(of: object, renumbered: true))
         }
     }
 }

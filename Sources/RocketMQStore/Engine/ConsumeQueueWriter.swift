@@ -90,7 +90,8 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
         offset: Int64, size: Int32, tagsCode: Int64, cqOffset: Int64
     ) throws(StoreError) -> Bool {
         if offset + Int64(size) <= maxPhysicOffset { return true }  // built repeatedly
-        let expectLogicOffset = cqOffset * Int64(Self.unitSize)
+        // Java's long arithmetic wraps: a damaged QUEUEOFFSET must not trap here.
+        let expectLogicOffset = cqOffset &* Int64(Self.unitSize)
         let file: MappedFile
         if let current = writing, !current.isFull {
             file = current

@@ -7,6 +7,8 @@
 // pulling by position) skips a message per gap on restart. Renumbered records sit at
 // position == QUEUEOFFSET again; committed offsets are mapped with `newOffset(for:)`.
 
+import RocketMQFormat
+
 public struct SalvageQueueOffsets {
     public struct Key: Hashable, Sendable, Comparable {
         public var topic: String
@@ -33,14 +35,14 @@ public struct SalvageQueueOffsets {
         var anchors: [(source: Int64, new: Int64)] = []
 
         /// Queue offsets lost below the end of the kept records.
-        public var lostOffsets: Int64 { gaps.reduce(0) { $0 + Int64($1.count) } }
+        public var lostOffsets: Int64 { gaps.reduce(0) { $0 &+ ($1.upperBound &- $1.lowerBound) } }
 
         /// Where a consumer's committed offset (next offset to consume, in source offsets) lands
         /// in the renumbered queue: the lost offsets below it are taken off, so the consumer
         /// neither skips nor re-reads a kept record.
         public func newOffset(for committed: Int64) -> Int64 {
             guard let anchor = anchors.last(where: { $0.source <= committed }) else { return committed }
-            return committed - anchor.source + anchor.new
+            return committed &- anchor.source &+ anchor.new
         }
     }
 
@@ -53,28 +55,37 @@ public struct SalvageQueueOffsets {
 
     /// Accounts for a kept record dispatched to a consume queue, taking `step` queue offsets
     /// (INNER_NUM for a 5.x inner batch, else 1); returns the QUEUEOFFSET to write.
+    /// Damaged QUEUEOFFSETs can hold any value: arithmetic on them wraps (as Java's does) rather
+    /// than trap.
     public mutating func place(topic: String, queueId: Int32, queueOffset: Int64, step: Int64) -> Int64 {
         let key = Key(topic: topic, queueId: queueId)
         guard var queue = queues[key] else {
-            var queue = Queue(firstQueueOffset: queueOffset, nextSourceQueueOffset: queueOffset + step,
-                              nextQueueOffset: queueOffset + step, records: 1)
-            queue.anchors.append((queueOffset, queueOffset))
+            // A renumbered queue starts at its first record's offset, unless no consume queue
+            // could hold it (negative, or past Int64.max / 20 bytes of units): then at 0.
+            let start = renumber && !(0...Self.maxQueueOffset).contains(queueOffset) ? 0 : queueOffset
+            var queue = Queue(firstQueueOffset: start, nextSourceQueueOffset: queueOffset &+ step,
+                              nextQueueOffset: start &+ step, records: 1)
+            queue.anchors.append((queueOffset, start))
+            if start != queueOffset { queue.renumbered = 1 }
             queues[key] = queue
-            return queueOffset
+            return start
         }
         let expected = queue.nextSourceQueueOffset
         if queueOffset > expected { queue.gaps.append(expected..<queueOffset) }
-        queue.nextSourceQueueOffset = max(expected, queueOffset + step)
+        queue.nextSourceQueueOffset = max(expected, queueOffset &+ step)
         queue.records += 1
         let written = renumber ? queue.nextQueueOffset : queueOffset
         if written != queueOffset { queue.renumbered += 1 }
-        if let last = queue.anchors.last, queueOffset - last.source != written - last.new {
+        if let last = queue.anchors.last, queueOffset &- last.source != written &- last.new {
             queue.anchors.append((queueOffset, written))
         }
-        queue.nextQueueOffset = renumber ? written + step : max(queue.nextQueueOffset, queueOffset + step)
+        queue.nextQueueOffset = renumber ? written &+ step : max(queue.nextQueueOffset, queueOffset &+ step)
         queues[key] = queue
         return written
     }
+
+    /// The largest queue offset whose unit position (× 20 bytes) fits in an Int64.
+    static let maxQueueOffset = Int64.max / Int64(ConsumeQueueUnit.size)
 
     /// Every gap, by queue then offset.
     public var gaps: [StoreSalvager.QueueGap] {

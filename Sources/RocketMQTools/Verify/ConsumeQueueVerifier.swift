@@ -201,8 +201,8 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 "the consume queue starts at queue offset \(firstReal) but the log still holds this queue's messages from \(run.firstQueueOffset)"))
         }
         // Units collapsed after a queue-offset gap end `shift` short of the log: reported as the gap.
-        if let run = facts.queues[key], state.next + state.shift < run.nextQueueOffset {
-            let missing = run.nextQueueOffset - state.next - state.shift
+        if let run = facts.queues[key], state.next &+ state.shift < run.nextQueueOffset {
+            let missing = run.nextQueueOffset &- state.next &- state.shift
             collector.add(Finding(
                 .repairable, "cq.behind-log", file: directory, topic: key.topic, queueId: key.queueId,
                 queueOffset: state.next, expected: String(run.nextQueueOffset), found: String(state.next),
@@ -335,15 +335,15 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                     if record.queueId != key.queueId { problems.append(("queueId", String(key.queueId), String(record.queueId))) }
                     if let pending = state.pendingGap {
                         state.pendingGap = nil
-                        if record.queueOffset == queueOffset + pending.previousShift, record.queueOffset != queueOffset + state.shift {
+                        if record.queueOffset == queueOffset &+ pending.previousShift, record.queueOffset != queueOffset &+ state.shift {
                             collector.add(pending.mismatch)
                             state.shift = pending.previousShift
                         } else {
                             collector.add(pending.gap)
                         }
                     }
-                    if record.queueOffset != queueOffset + state.shift {
-                        problems.append(("queueOffset", String(queueOffset + state.shift), String(record.queueOffset)))
+                    if record.queueOffset != queueOffset &+ state.shift {
+                        problems.append(("queueOffset", String(queueOffset &+ state.shift), String(record.queueOffset)))
                     }
                 }
                 if !record.transactionType.isDispatchedToConsumeQueue {
@@ -362,13 +362,13 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 // The record matches but for a QUEUEOFFSET ahead of the unit: a gap, if the next
                 // unit confirms it (then one finding, not one per later unit).
                 if problems.count == 1, problems[0].0 == "queueOffset", !LMQ.isLMQ(key.topic),
-                   record.queueOffset > queueOffset + state.shift {
-                    let expected = queueOffset + state.shift
+                   record.queueOffset > queueOffset &+ state.shift {
+                    let expected = queueOffset &+ state.shift
                     let gap = finding(.repairable, "cq.queue-offset-gap", physical: unit.physicalOffset,
                                       expected: "queueOffset=\(expected)", found: "queueOffset=\(record.queueOffset)",
-                                      "the queue's records skip queue offsets [\(expected), \(record.queueOffset)) (a lost record): this unit and every later one of the queue sit \(record.queueOffset - queueOffset) position(s) before their record's QUEUEOFFSET, so a consumer committing queueOffset + 1 skips messages; `rmqstore salvage --renumber` closes the gap")
+                                      "the queue's records skip queue offsets [\(expected), \(record.queueOffset)) (a lost record): this unit and every later one of the queue sit \(record.queueOffset &- queueOffset) position(s) before their record's QUEUEOFFSET, so a consumer committing queueOffset + 1 skips messages; `rmqstore salvage --renumber` closes the gap")
                     state.pendingGap = (gap, mismatch, state.shift)
-                    state.shift = record.queueOffset - queueOffset
+                    state.shift = record.queueOffset &- queueOffset
                     return nil
                 }
                 return mismatch
