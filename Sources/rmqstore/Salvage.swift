@@ -12,8 +12,9 @@ extension Rmqstore {
                 p must have a message magic, PHYSICALOFFSET equal to p, a consistent size formula and a \
                 matching body CRC. Every such record is copied into a new commitlog in OUTPUT (same file \
                 size; only PHYSICALOFFSET is rewritten to the new position, so topic, queue, queue offset, \
-                timestamps and properties are kept), then consume queues and index are dispatched from it \
-                with the engine's writers, and the checkpoint and config/ are written.
+                timestamps and properties are kept; a [5.x] property CRC that matched is recomputed, as it \
+                covers PHYSICALOFFSET), then consume queues and index are dispatched from it with the \
+                engine's writers, and the checkpoint and config/ are written.
 
                 Reports the records kept, the records lost (damaged headers that still name their \
                 position) with their offsets, the byte ranges skipped, and every queue-offset gap \
