@@ -199,6 +199,10 @@ import Testing
         let members = committed.map { "\n\t\t\"\($0.entry)\":{\($0.queueId):\($0.offset)\n\t\t}" }
         try ("{\n\t\"offsetTable\":{" + members.joined(separator: ",") + "\n\t}\n}")
             .write(toFile: store + "/config/consumerOffset.json", atomically: true, encoding: .utf8)
+        // With enableLmq the LMQ offset manager's file carries the normal table too.
+        let lmqCommitted = lost[1].queueOffset + 1
+        try "{\"lmqOffsetTable\":{\"%LMQ%q1@lmqGroup\":\(lmqCommitted)},\"offsetTable\":{\"TopicC@groupL\":{0:\(lmqCommitted)}}}"
+            .write(toFile: store + "/config/lmqConsumerOffset.json", atomically: true, encoding: .utf8)
         let scheduleEnd = records.filter { $0.topic == "SCHEDULE_TOPIC_XXXX" && $0.queueId == 0 }.count
         try "{\n\t\"offsetTable\":{1:\(scheduleEnd),2:1\n\t}\n}".write(toFile: store + "/config/delayOffset.json", atomically: true, encoding: .utf8)
 
@@ -215,10 +219,14 @@ import Testing
             #expect(consumer.offsetTable[original.entry]?[original.queueId] == original.offset - lostBelow(topic, original.queueId, original.offset),
                     "\(original.entry)")
         }
+        let lmqBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output + "/config/lmqConsumerOffset.json")))
+        let lmq = try lmqBytes.withUnsafeBytes { raw throws(FormatError) in try ConsumerOffsetTable(decoding: raw) }
+        #expect(lmq.offsetTable["TopicC@groupL"]?[0] == lmqCommitted - lostBelow("TopicC", 0, lmqCommitted))
+        #expect(lmq.lmqOffsetTable == ["%LMQ%q1@lmqGroup": lmqCommitted])
         let delayBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output + "/config/delayOffset.json")))
         let delay = try delayBytes.withUnsafeBytes { raw throws(FormatError) in try DelayOffsetTable(decoding: raw) }
         #expect(delay.offsetTable == [1: Int64(scheduleEnd) - lostBelow("SCHEDULE_TOPIC_XXXX", 0, Int64(scheduleEnd)), 2: 1])
-        #expect(report.offsetAdjustments.count == committed.filter { $0.offset != $0.offset - lostBelow(ConsumerOffsetTable.split(topicAtGroup: $0.entry)!.topic, $0.queueId, $0.offset) }.count + 1)
+        #expect(report.offsetAdjustments.count == committed.filter { $0.offset != $0.offset - lostBelow(ConsumerOffsetTable.split(topicAtGroup: $0.entry)!.topic, $0.queueId, $0.offset) }.count + 2)
 
         let (_, findings) = try Self.findings(output, options: options)
         #expect(findings.filter { $0.severity > .info }.isEmpty, "\(findings)")

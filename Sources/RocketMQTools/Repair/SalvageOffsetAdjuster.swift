@@ -1,6 +1,7 @@
-// `salvage --renumber`: the committed offsets of config/consumerOffset.json and
-// config/delayOffset.json (SCHEDULE_TOPIC_XXXX queue level − 1) moved to the renumbered queues,
-// so no consumer skips or re-reads a kept record.
+// `salvage --renumber`: the committed offsets of config/consumerOffset.json (and the
+// offsetTable of lmqConsumerOffset.json, which replaces it with enableLmq; its LMQ table is left,
+// LMQ queues are not renumbered) and config/delayOffset.json (SCHEDULE_TOPIC_XXXX queue
+// level − 1) moved to the renumbered queues, so no consumer skips or re-reads a kept record.
 //
 // The file is edited as parsed (FastJSON keeps member order, bare keys and members this code
 // does not know, such as 5.x's dataVersion) and written back in fastjson's pretty layout.
@@ -20,7 +21,7 @@ struct SalvageOffsetAdjuster {
     /// The new bytes of config file `name` (as loaded), or nil to copy it unchanged: not an
     /// offset file, not parsable as one, or no committed offset moved.
     mutating func adjusted(_ name: String, value: JSONValue) -> [UInt8]? {
-        guard name == "consumerOffset.json" || name == "delayOffset.json",
+        guard ["consumerOffset.json", "lmqConsumerOffset.json", "delayOffset.json"].contains(name),
               case .object(var members) = value,
               let tableIndex = members.lastIndex(where: { $0.key == "offsetTable" }),
               case .object(var table) = members[tableIndex].value else { return nil }
