@@ -186,12 +186,12 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
         }
         // Units are deleted only once their records have expired from the log, so a record the
         // log still holds must have its unit: a queue that starts after it lost its head.
-        if let run = facts.queues[key], let firstReal = state.firstReal, run.firstQueueOffset < firstReal {
-            collector.add(Finding(
-                .repairable, "cq.missing-head", file: location.files.first?.relativePath ?? directory,
-                physicalOffset: run.firstPhysicalOffset, topic: key.topic, queueId: key.queueId,
-                queueOffset: run.firstQueueOffset, expected: String(run.firstQueueOffset), found: String(firstReal),
-                "the consume queue starts at queue offset \(firstReal) but the log still holds this queue's messages from \(run.firstQueueOffset)"))
+        // A queue with no unit at all starts where its first file does (its head file deleted,
+        // the next one still empty): judged the same way.
+        if let run = facts.queues[key], !location.files.isEmpty,
+           let finding = MissingHead.finding(run: run, queueStart: state.firstReal ?? state.next, key: key,
+                                             directory: directory, fileSize: fileSize, firstFile: location.files.first) {
+            collector.add(finding)
         }
         if let run = facts.queues[key], state.next < run.nextQueueOffset {
             let missing = run.nextQueueOffset - state.next
