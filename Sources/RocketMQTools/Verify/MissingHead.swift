@@ -17,7 +17,7 @@ enum MissingHead {
         let unitSize = Int64(ConsumeQueueUnit.size)
         let firstByte = run.firstQueueOffset * unitSize
         let expectedStart = firstByte - firstByte % fileSize
-        let range = "queue offsets \(run.firstQueueOffset)...\(queueStart - 1)"
+        let range = "queue offsets \(run.firstQueueOffset)...\(min(queueStart, run.nextQueueOffset) - 1)"
         if let firstFile, expectedStart < firstFile.fromOffset {
             let expected = SegmentFile.name(forOffset: expectedStart)
             let files = firstFile.fromOffset - expectedStart == fileSize ? "file \(expected) is"
