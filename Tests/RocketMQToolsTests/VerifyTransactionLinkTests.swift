@@ -80,6 +80,18 @@ import TestSupport
         }
     }
 
+    /// The new checks raise nothing, not even info, on any clean fixture (4.9.8 and 5.3.3).
+    @Test(arguments: VerifyTests.cleanFixtures)
+    func newChecksAreSilentOnCleanFixtures(_ scenario: String) throws {
+        for jobs in [1, 3] {
+            let (_, findings) = try VerifyTests.verify(Fixtures.store(scenario), jobs: jobs)
+            let new = findings.filter {
+                $0.code.hasPrefix("tx.") || $0.code.hasPrefix("bcq.") || $0.code == "record.uniq-key-format" || $0.code == "cq.missing-head"
+            }
+            #expect(new.isEmpty, "\(scenario): \(new)")
+        }
+    }
+
     @Test func commitNamingAnotherHalfRecordIsReported() throws {
         let messages = try Self.messages()
         let commit = try #require(messages.first { $0.transactionType == 0x8 && $0.preparedTransactionOffset > 0 })
