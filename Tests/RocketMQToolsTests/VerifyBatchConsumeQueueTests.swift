@@ -177,6 +177,24 @@ import Testing
         #expect(findings.contains { $0.code == "bcq.behind-log" && $0.expected == "6" && $0.found == "4" }, "\(findings)")
     }
 
+    /// consumerOffset.json offsets of a batch queue are judged against its [min, max) queue
+    /// offsets, with or without the consume queue checks selected.
+    @Test(arguments: [false, true])
+    func consumerOffsetsOfABatchQueue(_ withQueues: Bool) throws {
+        let built = try Self.store()
+        defer { try? FileManager.default.removeItem(atPath: built.root) }
+        try FileManager.default.createDirectory(atPath: built.root + "/config", withIntermediateDirectories: true)
+        let json = #"{"offsetTable":{"BatchTopic@GroupA":{0:6},"BatchTopic@GroupB":{0:7}}}"#
+        try Data(json.utf8).write(to: URL(fileURLWithPath: built.root + "/config/consumerOffset.json"))
+        var findings: [Finding] = []
+        _ = try StoreVerifier.verify(
+            built.root, storeOptions: StoreOptions(mappedFileSizeCommitLog: 65536, mappedFileSizeConsumeQueue: 6000),
+            options: VerifyOptions(areas: withQueues ? [.consumequeue, .config] : [.config], lockHeld: false)) { findings.append($0) }
+        let offsets = findings.filter { $0.code == "config.consumer-offset-out-of-range" }
+        #expect(offsets.count == 1, "\(findings)")
+        #expect(offsets.first?.queueOffset == 7 && offsets.first?.expected == "0...6")
+    }
+
     @Test func missingBatchQueueIsAMissingQueue() throws {
         let built = try Self.store()
         defer { try? FileManager.default.removeItem(atPath: built.root) }

@@ -79,6 +79,13 @@ public struct StoreVerifier {
                     bounds[VerifyQueueKey(topic: location.topic, queueId: location.queueId)] = (read.minOffset, read.maxOffset)
                 }
             }
+            if !batchQueues.isEmpty {
+                // Only the bounds are wanted here: the batch queues' findings are not reported.
+                var unused = VerifySummary()
+                let batchBounds = BatchConsumeQueueVerifier(facts: facts, delayLevels: layout.options.delayLevels)
+                    .run(batchQueues, into: FindingCollector(limit: 0) { _ in }, summary: &unused)
+                bounds.merge(batchBounds) { cq, _ in cq }
+            }
         }
         if areas.contains(.index) {
             collector.enabled = true
