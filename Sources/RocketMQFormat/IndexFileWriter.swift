@@ -41,19 +41,27 @@ public struct IndexFileWriter {
 
     /// `IndexFile.putKey` for an already normalized key hash (`IndexKey.hash`). Returns false
     /// when the file is full (or the hash is negative, which Java would fail on too).
+    ///
+    /// Millions of puts go through here in a rebuild, so the header fields are read and written
+    /// in place rather than decoded and encoded whole. Every position is in bounds: the buffer
+    /// is `layout.fileSize` bytes (checked at init), indexCount < N and the slot is < H.
     public func putKey(keyHash: Int32, phyOffset: Int64, storeTimestamp: Int64) -> Bool {
-        var header = self.header
-        let indexCount = header.effectiveIndexCount
+        let base = bytes.baseAddress!
+        func load<T: FixedWidthInteger>(_: T.Type, _ position: Int) -> T { T(bigEndian: base.loadUnaligned(fromByteOffset: position, as: T.self)) }
+        func store<T: FixedWidthInteger>(_ value: T, _ position: Int) { base.storeBytes(of: value.bigEndian, toByteOffset: position, as: T.self) }
+
+        let storedCount = load(Int32.self, IndexHeader.indexCountIndex)
+        let indexCount = storedCount <= 0 ? 1 : storedCount  // IndexHeader.load: a fresh file counts from 1
         guard Int(indexCount) < layout.indexNum, keyHash >= 0 else { return false }
         let absSlotPos = layout.slotPosition(layout.slot(forKeyHash: keyHash))
-        guard var slotValue = UnsafeRawBufferPointer(bytes).readBigEndian(Int32.self, at: absSlotPos)
-        else { return false }
+        var slotValue = load(Int32.self, absSlotPos)
         if slotValue <= 0 || slotValue > indexCount { slotValue = 0 }
 
         // Quirk kept on purpose: computed against beginTimestamp BEFORE the first put of this
         // file sets it, so entry 1 is relative to the value inherited at rotation (or 0).
-        var timeDiff = (storeTimestamp &- header.beginTimestamp) / 1000
-        if header.beginTimestamp <= 0 {
+        let beginTimestamp = load(Int64.self, IndexHeader.beginTimestampIndex)
+        var timeDiff = (storeTimestamp &- beginTimestamp) / 1000
+        if beginTimestamp <= 0 {
             timeDiff = 0
         } else if timeDiff > Int64(Int32.max) {
             timeDiff = Int64(Int32.max)
@@ -61,19 +69,21 @@ public struct IndexFileWriter {
             timeDiff = 0
         }
 
-        let entry = IndexEntry(keyHash: keyHash, phyOffset: phyOffset, timeDiff: Int32(timeDiff), prevIndex: slotValue)
-        guard entry.store(into: bytes, at: layout.entryPosition(Int(indexCount))) else { return false }
-        bytes.storeBytes(of: indexCount.bigEndian, toByteOffset: absSlotPos, as: Int32.self)
+        let entry = layout.entryPosition(Int(indexCount))
+        store(keyHash, entry)
+        store(phyOffset, entry + 4)
+        store(Int32(timeDiff), entry + 12)
+        store(slotValue, entry + 16)
+        store(indexCount, absSlotPos)
 
         if indexCount <= 1 {
-            header.beginPhyOffset = phyOffset
-            header.beginTimestamp = storeTimestamp
+            store(phyOffset, IndexHeader.beginPhyoffsetIndex)
+            store(storeTimestamp, IndexHeader.beginTimestampIndex)
         }
-        if slotValue == 0 { header.hashSlotCount &+= 1 }
-        header.indexCount = indexCount + 1
-        header.endPhyOffset = phyOffset
-        header.endTimestamp = storeTimestamp
-        header.store(into: bytes)
+        if slotValue == 0 { store(load(Int32.self, IndexHeader.hashSlotcountIndex) &+ 1, IndexHeader.hashSlotcountIndex) }
+        store(indexCount + 1, IndexHeader.indexCountIndex)
+        store(phyOffset, IndexHeader.endPhyoffsetIndex)
+        store(storeTimestamp, IndexHeader.endTimestampIndex)
         return true
     }
 

@@ -12,6 +12,7 @@ extension StoreLayout {
         guard let first = indexFiles.first else { return nil }
         let size = Int(first.size)
         if let configured, configured.fileSize == size { return configured }
+        if let known = knownIndexLayout, known.fileSize == size { return known }
         var inferred: IndexFileLayout?
         if indexFiles.count > 1, let header = try? FileSystem.read(first.path, offset: 0, count: IndexHeader.size),
            let decoded = header.withUnsafeBytes({ try? IndexHeader(decoding: $0) }) {
@@ -26,5 +27,30 @@ extension StoreLayout {
                              "index file is \(size) bytes: cannot tell maxHashSlotNum/maxIndexNum; pass --index-slots and --index-entries")
         }
         return layout
+    }
+
+    /// The geometry given by the options (`--index-slots`/`--index-entries`, or confirmed by the
+    /// entries at discovery), nil when neither is known.
+    public var knownIndexLayout: IndexFileLayout? {
+        guard let slots = options.maxHashSlotNum, let entries = options.maxIndexNum else { return nil }
+        return IndexFileLayout(hashSlotNum: slots, indexNum: entries)
+    }
+
+    /// The geometry to read `file` with: the known one, else the N = 4·H rule on its size.
+    public func indexLayout(of file: SegmentFile) -> IndexFileLayout? {
+        knownIndexLayout ?? IndexFileLayout.infer(fileSize: Int(file.size))
+    }
+
+    /// The geometry the entries of the first index files confirm (a few files at most: one
+    /// with two or more entries settles it for the store).
+    static func confirmedIndexGeometry(_ files: [SegmentFile]) -> IndexFileLayout? {
+        var tried = 0
+        for file in files where file.size > Int64(IndexHeader.size) {
+            guard tried < 3 else { break }
+            tried += 1
+            guard let region = try? MappedRegion(path: file.path, sequential: false) else { continue }
+            if let geometry = region.withBytes({ IndexFileLayout.confirmed(byContents: $0) }) { return geometry }
+        }
+        return nil
     }
 }

@@ -149,6 +149,13 @@ public struct StoreLayout: Sendable {
             }
         }
 
+        // The index geometry is not in the files: without settings, take what the entries confirm.
+        var options = options
+        if options.maxHashSlotNum == nil, options.maxIndexNum == nil, let geometry = confirmedIndexGeometry(indexFiles) {
+            options.maxHashSlotNum = geometry.hashSlotNum
+            options.maxIndexNum = geometry.indexNum
+        }
+
         var configFiles: [String] = []
         if FileSystem.isDirectory(root + "/config") {
             for entry in try FileSystem.list(root + "/config") where entry.kind == .file {

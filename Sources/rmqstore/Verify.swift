@@ -22,6 +22,18 @@ extension Rmqstore {
                 consumerOffset.json against the queues. Every finding is reported, not just the first; \
                 after damage the walk resumes at the next record whose PHYSICALOFFSET names its position.
 
+                A consume queue whose head file was deleted while the log still holds its messages is \
+                `cq.missing-head` (naming the missing file and the queue offsets). [5.x] batch consume \
+                queues (batchconsumequeue/) are checked unit by unit: msgBaseOffset = previous base + \
+                batchSize (`bcq.base-gap`), increasing physical offsets (`bcq.offset-not-increasing`), and \
+                the record's size, queue, QUEUEOFFSET = base, INNER_NUM = batchSize (or batchSize 1), \
+                tagsCode and store time (`bcq.unit-mismatch`), plus `bcq.behind-log`, `bcq.ahead-of-log`, \
+                `bcq.missing-head`. Info only: a COMMIT (or legacy ROLLBACK) record whose PREPARED \
+                TRANSACTION OFFSET does not name its half record (same UNIQ_KEY and body, REAL_TOPIC/REAL_QID \
+                = its queue) or legacy prepared record (`tx.prepared-mismatch`, `tx.prepared-link`; \
+                `tx.prepared-expired` when it lies below the commitlog min), and UNIQ_KEYs that are not 32 \
+                or 56 hex digits (`record.uniq-key-format`, one finding per commitlog file with a count).
+
                 Consume queues and index files are proven against the log by order-independent 64-bit \
                 digests computed in the same pass; a queue or index file whose digest differs is compared \
                 unit by unit with the records, which is what reports the findings.

@@ -92,10 +92,8 @@ struct VerifyReportsDamage: DamageCheck {
 
     /// Known limits: a problem containing every pattern of an entry is recorded as a known issue
     /// (intermittent: whether the seeded sequence hits one depends on the time budget).
-    static let knownGaps: [(patterns: [String], reason: Comment)] = [
-        (["/00000000000000000000 deleted — verify reports the damage: verify reported nothing"],
-         "verify: the first consume queue file deleted while later ones remain (queue offsets 0..n-1 still in the log) is not reported"),
-    ] + recoverLeavesDerivedDamage + salvageKeepsUncheckedFields
+    static let knownGaps: [(patterns: [String], reason: Comment)] =
+        recoverLeavesDerivedDamage + salvageKeepsUncheckedFields
 
     /// RocketMQ's CRC covers only the body: a record whose QUEUEID, TOPIC or SYSFLAG was changed
     /// still passes RocketMQ's checks, so salvage keeps it as it now reads. `--renumber` makes the

@@ -170,7 +170,7 @@ public struct StartupSimulator {
         var count = 0
         for file in layout.indexFiles {
             let header = try indexHeader(file)
-            guard header.endPhyOffset >= offset, let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size)) else { continue }
+            guard header.endPhyOffset >= offset, let indexLayout = layout.indexLayout(of: file) else { continue }
             let region = try MappedRegion(path: file.path)
             region.withBytes { bytes in
                 guard let view = try? IndexFileView(bytes: bytes, layout: indexLayout) else { return }

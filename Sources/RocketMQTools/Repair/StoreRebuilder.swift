@@ -45,11 +45,7 @@ public struct StoreRebuilder {
     }
 
     var indexLayout: IndexFileLayout? {
-        if let slots = layout.options.maxHashSlotNum, let entries = layout.options.maxIndexNum {
-            return IndexFileLayout(hashSlotNum: slots, indexNum: entries)
-        }
-        if let first = layout.indexFiles.first, let inferred = IndexFileLayout.infer(fileSize: Int(first.size)) { return inferred }
-        return .default
+        layout.knownIndexLayout ?? layout.indexFiles.first.flatMap(layout.indexLayout(of:)) ?? .default
     }
 
     /// Walks the log and counts what each queue will hold; writes nothing.

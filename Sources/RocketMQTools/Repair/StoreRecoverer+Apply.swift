@@ -192,7 +192,8 @@ extension StoreRecoverer {
     /// Copies index/ to staging (data extents only) and cuts the last file's entries at or
     /// past the end there. False when IndexTailCut's rules do not hold (then rebuild).
     func cutIndexTail(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> Bool {
-        guard let last = layout.indexFiles.last, let indexLayout = IndexFileLayout.infer(fileSize: Int(last.size)) else { return false }
+        guard let last = layout.indexFiles.last, let indexLayout = layout.indexLayout(of: last),
+              indexLayout.fileSize == Int(last.size) else { return false }
         let directory = staging + "/index"
         try DurableFile.makeDirectories(directory)
         // Every copy is forced before the exchange: the cut one by its msync below, the others here.

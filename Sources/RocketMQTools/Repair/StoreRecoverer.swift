@@ -132,7 +132,7 @@ public struct StoreRecoverer {
         var indexEnd: Int64 = -1
         var filesPastEnd: [String] = []
         for file in layout.indexFiles {
-            guard let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size)) else { indexReason = "\(file.relativePath) has a wrong size"; break }
+            guard let indexLayout = layout.indexLayout(of: file), indexLayout.fileSize == Int(file.size) else { indexReason = "\(file.relativePath) has a wrong size"; break }
             let header = try StartupSimulator.indexHeader(file)
             if let problem = Self.headerProblem(header, layout: indexLayout) {
                 indexReason = "\(file.relativePath): \(problem)"

@@ -36,6 +36,8 @@ struct CommitLogFileScan: Sendable {
     var unindexed: (first: Int64, count: Int)?
     var firstStoreTimestamp: Int64 = 0
     var lastStoreTimestamp: Int64 = 0
+    /// Records whose UNIQ_KEY is not 32 or 56 hex digits (§18 item 12).
+    var oddUniqueKeys: UniqueKeyFormat.Odd?
     /// Set when the file could not be read at all.
     var ioError: String?
 
@@ -46,6 +48,10 @@ struct CommitLogFileScan: Sendable {
         } else {
             unindexed = other
         }
+    }
+
+    mutating func addOddUniqueKeys(_ other: UniqueKeyFormat.Odd?) {
+        if oddUniqueKeys == nil { oddUniqueKeys = other } else { oddUniqueKeys!.add(other) }
     }
 
     mutating func addIndexDigests(_ other: [IndexDigest]) {

@@ -17,6 +17,8 @@ struct CommitLogFileScanner: Sendable {
     var keyedAfter: Int64 = .min
     /// Index files whose expected entries the pass adds up (nil: the index is not checked).
     var coverage: IndexCoverage?
+    /// Reads the record a COMMIT/ROLLBACK links to (§18 item 11; nil: links are not checked).
+    var transactionLinks: TransactionLinks?
 
     /// A mapped file split into chunks that can be scanned in parallel.
     struct PreparedFile: @unchecked Sendable {  // the region is immutable and read-only
@@ -109,6 +111,7 @@ struct CommitLogFileScanner: Sendable {
             if let keyed = part.lastKeyedOffset { result.lastKeyedOffset = max(result.lastKeyedOffset ?? keyed, keyed) }
             result.addIndexDigests(part.indexDigests)
             result.addUnindexed(part.unindexed)
+            result.addOddUniqueKeys(part.oddUniqueKeys)
             if part.records > 0 { result.lastStoreTimestamp = part.lastStoreTimestamp }
             CommitLogVerifier.merge(&queues, part.queueRuns, file: prepared.file, into: &result.findings)
         }
@@ -278,6 +281,13 @@ struct CommitLogFileScanner: Sendable {
         let properties = DispatchProperties(record)
         if let finding = RecordInvariants.check(record, properties: properties, file: result.file, physical: physical,
                                                 delayLevels: options.delayLevels) {
+            result.findings.append(finding)
+        }
+        if let key = properties.uniqueKey, !UniqueKeyFormat.isValid(key) {
+            result.addOddUniqueKeys(UniqueKeyFormat.Odd(physicalOffset: physical, value: String(decoding: key, as: UTF8.self), count: 1))
+        }
+        if type == .commit || type == .rollback, let links = transactionLinks,
+           let finding = links.check(record, uniqueKey: properties.uniqueKey, file: result.file, physical: physical) {
             result.findings.append(finding)
         }
         if physical > keyedAfter, type != .rollback, properties.hasIndexKey {

@@ -22,6 +22,7 @@ struct CommitLogVerifier {
     func run(into collector: FindingCollector) -> LogFacts {
         let files = layout.commitLogFiles
         var scanner = CommitLogFileScanner(options: checkOptions)
+        scanner.transactionLinks = TransactionLinks(files: files, options: checkOptions)
         // Keyed records matter only past the index's end (index.behind-log / index.missing).
         if options.areas.contains(.index) {
             scanner.keyedAfter = layout.indexFiles.isEmpty ? .min : (IndexVerifier.coveredEnd(layout) ?? .min)
@@ -173,6 +174,7 @@ struct CommitLogVerifier {
                     found: "end of data", "file is not the last one with data but does not end with a blank marker; recovery would cut the log here"))
             }
             collector.add(scan.findings)
+            if let odd = scan.oddUniqueKeys { collector.add(UniqueKeyFormat.finding(odd, file: file)) }
             for failure in scan.failures {
                 failed.insert(failure.physicalOffset)
                 collector.add(classify(failure, file: file, isTail: failure.physicalOffset > lastValidStart))

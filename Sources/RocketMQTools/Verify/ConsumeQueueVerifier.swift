@@ -15,6 +15,8 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
     var facts: LogFacts
     /// Queues checked in parallel (findings are still reported in queue order).
     var jobs = 1
+    /// Queues that have a [5.x] batch consume queue instead (BatchConsumeQueueVerifier checks them).
+    var batchQueues: Set<VerifyQueueKey> = []
 
     /// The bounds of every queue found ([min, max) queue offsets), for the config checks.
     func run(into collector: FindingCollector, summary: inout VerifySummary) -> [VerifyQueueKey: (min: Int64, max: Int64)] {
@@ -24,11 +26,12 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                                   "consumequeue/ holds RocksDB files: file consume queues are not authoritative and are checked as found"))
         }
         if !layout.hasConsumeQueueDirectory {
-            if !facts.queues.isEmpty {
-                let units = facts.queues.values.reduce(0) { $0 + $1.count }
-                collector.add(Finding(.repairable, "cq.missing-directory", file: "consumequeue", expected: "\(facts.queues.count) queues",
+            let logQueues = facts.queues.filter { !batchQueues.contains($0.key) }
+            if !logQueues.isEmpty {
+                let units = logQueues.values.reduce(0) { $0 + $1.count }
+                collector.add(Finding(.repairable, "cq.missing-directory", file: "consumequeue", expected: "\(logQueues.count) queues",
                                       found: "no consumequeue/ directory",
-                                      "consumequeue/ is missing: \(units) dispatched messages in \(facts.queues.count) queues have no consume queue units (RocketMQ rebuilds them at start)"))
+                                      "consumequeue/ is missing: \(units) dispatched messages in \(logQueues.count) queues have no consume queue units (RocketMQ rebuilds them at start)"))
             }
             return bounds
         }
@@ -76,7 +79,7 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
                 batchStart += batchSize
             }
         }
-        for (key, run) in facts.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
+        for (key, run) in facts.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) && !batchQueues.contains(key) {
             collector.add(Finding(
                 .repairable, "cq.missing-queue", file: "consumequeue/\(key.topic)/\(key.queueId)",
                 physicalOffset: run.firstPhysicalOffset, topic: key.topic, queueId: key.queueId,
@@ -193,12 +196,12 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
         }
         // Units are deleted only once their records have expired from the log, so a record the
         // log still holds must have its unit: a queue that starts after it lost its head.
-        if let run = facts.queues[key], let firstReal = state.firstReal, run.firstQueueOffset < firstReal {
-            collector.add(Finding(
-                .repairable, "cq.missing-head", file: location.files.first?.relativePath ?? directory,
-                physicalOffset: run.firstPhysicalOffset, topic: key.topic, queueId: key.queueId,
-                queueOffset: run.firstQueueOffset, expected: String(run.firstQueueOffset), found: String(firstReal),
-                "the consume queue starts at queue offset \(firstReal) but the log still holds this queue's messages from \(run.firstQueueOffset)"))
+        // A queue with no unit at all starts where its first file does (its head file deleted,
+        // the next one still empty): judged the same way.
+        if let run = facts.queues[key], !location.files.isEmpty,
+           let finding = MissingHead.finding(run: run, queueStart: state.firstReal ?? state.next, key: key,
+                                             directory: directory, fileSize: fileSize, firstFile: location.files.first) {
+            collector.add(finding)
         }
         // Units collapsed after a queue-offset gap end `shift` short of the log: reported as the gap.
         if let run = facts.queues[key], state.next &+ state.shift < run.nextQueueOffset {

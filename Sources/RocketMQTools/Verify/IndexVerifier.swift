@@ -72,10 +72,7 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
     }
 
     private static func indexLayout(of file: SegmentFile, in layout: StoreLayout) -> IndexFileLayout? {
-        if let slots = layout.options.maxHashSlotNum, let entries = layout.options.maxIndexNum {
-            return IndexFileLayout(hashSlotNum: slots, indexNum: entries)
-        }
-        return IndexFileLayout.infer(fileSize: Int(file.size))
+        layout.indexLayout(of: file)
     }
 
     /// Checks one file; returns its endPhyOffset when it has entries.

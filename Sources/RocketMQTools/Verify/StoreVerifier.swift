@@ -48,7 +48,8 @@ public struct StoreVerifier {
         if lockHeld {
             // A running broker appends and dispatches while we read: the consume queues and the
             // index may legitimately lag behind or run ahead of the log pass.
-            collector.downgradedToInfo = ["cq.ahead-of-log", "cq.behind-log", "index.ahead-of-log", "index.behind-log"]
+            collector.downgradedToInfo = ["cq.ahead-of-log", "cq.behind-log", "index.ahead-of-log", "index.behind-log",
+                                          "bcq.ahead-of-log", "bcq.behind-log"]
         }
         let areas = options.areas
         let checkOptions = RecordCheckOptions(checkCRC: true, acceptVersion2: true, delayLevels: layout.options.delayLevels)
@@ -63,14 +64,27 @@ public struct StoreVerifier {
         summary.maxOffset = facts.endOffset
 
         var bounds: [VerifyQueueKey: (min: Int64, max: Int64)] = [:]
+        // [5.x] BatchCQ topics' queues live in batchconsumequeue/ instead (§7.4).
+        let batchQueues = BatchConsumeQueueLocation.discover(layout.root)
         if areas.contains(.consumequeue) {
             collector.enabled = true
-            bounds = ConsumeQueueVerifier(layout: layout, facts: facts, jobs: options.jobs).run(into: collector, summary: &summary)
+            bounds = ConsumeQueueVerifier(layout: layout, facts: facts, jobs: options.jobs, batchQueues: Set(batchQueues.map(\.key)))
+                .run(into: collector, summary: &summary)
+            let batchBounds = BatchConsumeQueueVerifier(facts: facts, delayLevels: layout.options.delayLevels)
+                .run(batchQueues, into: collector, summary: &summary)
+            bounds.merge(batchBounds) { cq, _ in cq }
         } else if areas.contains(.config) {
             for location in layout.consumeQueues {
                 if let read = try? ConsumeQueueBounds.read(location) {
                     bounds[VerifyQueueKey(topic: location.topic, queueId: location.queueId)] = (read.minOffset, read.maxOffset)
                 }
+            }
+            if !batchQueues.isEmpty {
+                // Only the bounds are wanted here: the batch queues' findings are not reported.
+                var unused = VerifySummary()
+                let batchBounds = BatchConsumeQueueVerifier(facts: facts, delayLevels: layout.options.delayLevels)
+                    .run(batchQueues, into: FindingCollector(limit: 0) { _ in }, summary: &unused)
+                bounds.merge(batchBounds) { cq, _ in cq }
             }
         }
         if areas.contains(.index) {
