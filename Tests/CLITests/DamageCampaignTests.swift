@@ -96,11 +96,9 @@ struct VerifyReportsDamage: DamageCheck {
         recoverLeavesDerivedDamage + salvageKeepsUncheckedFields
 
     /// RocketMQ's CRC covers only the body: a record whose QUEUEID, TOPIC or SYSFLAG was changed
-    /// still passes RocketMQ's checks, so salvage keeps it as it now reads. `--renumber` makes the
-    /// queues it left and joined contiguous again (a changed QUEUEOFFSET, properties or store
-    /// timestamp verify clean), but a SYSFLAG with undefined bits fails verify's record check, a
-    /// negative QUEUEID gets a consume queue directory verify does not list, and a TOPIC changed
-    /// to hold '/' is dispatched to a nested directory.
+    /// still passes RocketMQ's checks. Salvage drops it as lost when the field now holds what no
+    /// broker writes (SYSFLAG bits above 10, a negative QUEUEID, a topic with '/'); otherwise it
+    /// keeps it as it now reads, in another queue or with other flags, which no check can tell.
     static let salvageKeepsUncheckedFields: [(patterns: [String], reason: Comment)] =
         [": QUEUEID of", ": TOPIC of", ": SYSFLAG of"].map { damage in
             ([damage, "salvage keeps every undamaged record: ", "verify of the salvaged store"],

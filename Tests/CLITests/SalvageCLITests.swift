@@ -52,4 +52,33 @@ import Testing
         let cleanVerify = try CLI.run(["verify", root + "/renumbered"])
         #expect(cleanVerify.status == 0, "\(cleanVerify.stdout)")
     }
+
+    /// A record whose body CRC still matches but whose header holds what no broker writes (SYSFLAG
+    /// bits above bit 10, a negative QUEUEID) is reported lost, with the reason, rather than kept
+    /// in a place made up from the damaged field; the new store verifies clean.
+    @Test func implausibleHeadersAreLostNotKept() throws {
+        let copy = try StoreCopy("rocketmq-4.9.8/sync_flush")
+        defer { copy.remove() }
+        let text = try String(contentsOfFile: Fixtures.expected("rocketmq-4.9.8/sync_flush", "messages.ndjson"), encoding: .utf8)
+        let messages = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "msg" }
+        let sysFlagVictim = try #require(messages.dropFirst(10).first), queueIdVictim = try #require(messages.dropFirst(20).first)
+        func patch(_ message: [String: Any], at field: Int64, _ bytes: [UInt8]) throws {
+            let file = try #require(message["file"] as? String)
+            let position = try #require(int64(message["physicalOffset"])) - (Int64(String(file.suffix(20))) ?? 0)
+            let handle = try #require(FileHandle(forUpdatingAtPath: copy.store + "/commitlog/" + String(file.suffix(20))))
+            try handle.seek(toOffset: UInt64(position + field))
+            try handle.write(contentsOf: Data(bytes))
+            try handle.close()
+        }
+        try patch(sysFlagVictim, at: 36, [0x00, 0x10, 0x00, 0x00])  // SYSFLAG bit 20
+        try patch(queueIdVictim, at: 12, [0xFF, 0xFF, 0xFF, 0xFD])  // QUEUEID -3
+        let output = copy.root + "/salvaged"
+        let run = try CLI.run(["salvage", copy.store, "--output", output, "--renumber", "--format", "json"])
+        let lost = jsonLines(run).filter { $0["type"] as? String == "lost" }
+        #expect(Set(lost.compactMap { int64($0["physicalOffset"]) })
+                == [int64(sysFlagVictim["physicalOffset"])!, int64(queueIdVictim["physicalOffset"])!], "\(run.stdout)")
+        let verify = try CLI.run(["verify", output])
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
 }

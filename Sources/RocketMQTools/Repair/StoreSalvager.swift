@@ -107,7 +107,7 @@ public struct StoreSalvager {
                 while p < bytes.count {
                     let entry = RecordDecoder.decode(bytes, at: p, options: options)
                     if case .message(let record) = entry, record.check.success, record.totalSize > 0,
-                       record.physicalOffset == file.fromOffset + Int64(p) {
+                       record.physicalOffset == file.fromOffset + Int64(p), Self.implausibleHeader(record) == nil {
                         endSkip(at: p)
                         // PREPARED/ROLLBACK records are not dispatched (QUEUEOFFSET 0): left alone.
                         var queueOffset = record.queueOffset
@@ -126,7 +126,7 @@ public struct StoreSalvager {
                     // A damaged record whose header still names this position is a lost record.
                     if case .message(let record) = entry, record.physicalOffset == file.fromOffset + Int64(p) {
                         report.lost.append(LostRecord(physicalOffset: file.fromOffset + Int64(p), totalSize: record.totalSize,
-                                                      reason: record.check.failure.map { "\($0)" } ?? "fails the check"))
+                                                      reason: record.check.failure.map { "\($0)" } ?? Self.implausibleHeader(record) ?? "fails the check"))
                     }
                     if skipStart == nil { skipStart = p }
                     p = Self.nextCandidate(in: bytes, after: p, fileFromOffset: file.fromOffset) ?? bytes.count
@@ -188,6 +188,22 @@ public struct StoreSalvager {
         report.offsetAdjustments = adjuster.adjustments
         try DurableFile.replaceAtomically(output + "/lock", with: Array("lock".utf8))
         return report
+    }
+
+    /// Why a record that passes the store's check (body CRC included) still cannot be kept: a
+    /// header field outside the CRC holds what no broker writes, so the record's place in the new
+    /// store (its queue directory, its flags) would be made up. nil when the header is plausible.
+    static func implausibleHeader(_ record: MessageRecordView) -> String? {
+        if record.sysFlag & MessageSysFlag.unusedMask != 0 {
+            return "SYSFLAG has bits set above bit 10 (record.bad-sysflag)"
+        }
+        if record.queueId < 0 { return "QUEUEID \(record.queueId) is negative" }
+        // A topic becomes a directory name: RocketMQ's topic names never hold '/' or NUL, nor are "." or "..".
+        let topic = record.topicBytes
+        if topic.contains(0x2F) || topic.contains(0) || topic.elementsEqual(".".utf8) || topic.elementsEqual("..".utf8) {
+            return "TOPIC is not a name a broker accepts"
+        }
+        return nil
     }
 
     /// The queue offsets a dispatched record takes: INNER_NUM for a [5.x] inner batch, else 1.
