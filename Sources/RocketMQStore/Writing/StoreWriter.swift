@@ -126,7 +126,8 @@ public struct StoreWriter {
             entry.action = .remove
             entry.sizeAfter = nil
             entry.salvage = "store/" + change.path
-            entry.sha256Before = try ContentDigest.of(path)
+            // A stray directory is moved whole: its digest is the tree's.
+            entry.sha256Before = FileSystem.isDirectory(path) ? try ContentDigest.tree(path) : try ContentDigest.of(path)
         case .create(let contents):
             guard size == nil else { throw StoreError(.io, path: change.path, "exists already; refusing to overwrite it") }
             entry.action = .create

@@ -18,6 +18,28 @@ struct LogEndScan {
         /// One past the largest QUEUEOFFSET of a record that gets a consume queue unit.
         var nextQueueOffset: Int64 = 0
         var lastPhysicalOffset: Int64 = -1
+        var firstPhysicalOffset: Int64 = -1
+        /// Dispatched records of the queue (each queue offset once: offsets are checked to run on).
+        var records: Int64 = 0
+        /// Units the existing consume queue holds after the broker's recovery (its maxOffset);
+        /// only records below it are digested, the rest are the queue's lag.
+        var existingUnits: Int64 = 0
+        /// `UnitDigest.unit` summed over the records with a queue offset below `existingUnits`.
+        var expected = QueueDigest()
+    }
+
+    /// A sum of `UnitDigest.unit` values and their count: equal digests mean the same units at
+    /// the same queue offsets (a chance match has probability 2^-64).
+    struct QueueDigest: Equatable {
+        var sum: UInt64 = 0
+        var count: Int64 = 0
+        var lowestQueueOffset: Int64 = .max
+
+        mutating func add(queueOffset: Int64, physicalOffset: Int64, size: Int32, tagsCode: Int64) {
+            sum &+= UnitDigest.unit(queueOffset: queueOffset, physicalOffset: physicalOffset, size: size, tagsCode: tagsCode)
+            count += 1
+            lowestQueueOffset = min(lowestQueueOffset, queueOffset)
+        }
     }
 
     /// The end of valid data: the physical offset of the first byte not part of a valid record.
@@ -35,11 +57,29 @@ struct LogEndScan {
     var recordsAfterEnd = 0
     var firstValidAfterEnd: Int64?
     var bytesAfterEndNonZero: Int64 = 0
+    /// Per index file (as `layout.indexFiles`): what its interior entries add up to according
+    /// to the log (the digest verify's log pass makes, IndexCoverage's rules).
+    var indexDigests: [IndexDigest] = []
+    /// The first record whose QUEUEOFFSET breaks its queue's run (see `queueOffsetBreak`): the
+    /// chain ends there, as at a record that fails a check.
+    var headerDamage: String?
     private var table = QueueTable()
+    private let delayLevels: DelayLevelTable
+    private let queueBounds: [String: Int64]
+    private let coverage: IndexCoverage?
+    private let logStartsAtZero: Bool
+    private var keyHashes: [Int32] = []
 
     /// `files` must be the commitlog files in offset order (stray names and zero-length files
-    /// already set aside); `fileSize` the configured size.
-    init(files: [SegmentFile], fileSize: Int64, options: RecordCheckOptions) throws(StoreError) {
+    /// already set aside); `fileSize` the configured size. `queueBounds`: per existing queue
+    /// ("topic/queueId") the units it holds after recovery; `coverage`: the index files' ranges.
+    init(files: [SegmentFile], fileSize: Int64, options: RecordCheckOptions, queueBounds: [String: Int64] = [:],
+         coverage: IndexCoverage? = nil) throws(StoreError) {
+        delayLevels = options.delayLevels
+        self.queueBounds = queueBounds
+        self.coverage = coverage
+        logStartsAtZero = files.first?.fromOffset == 0
+        if let coverage { indexDigests = Array(repeating: IndexDigest(), count: coverage.fileCount) }
         guard let first = files.first else { return }
         endOffset = first.fromOffset
         endFile = first
@@ -64,7 +104,16 @@ struct LogEndScan {
                             stop = "PHYSICALOFFSET \(record.physicalOffset) differs from the position \(expected)"
                             return
                         }
-                        note(record, at: expected)
+                        var queue = -1
+                        if record.transactionType.isDispatchedToConsumeQueue {
+                            queue = queueIndex(record)
+                            if let damage = queueOffsetBreak(record, queue: queue) {
+                                stop = damage
+                                headerDamage = damage
+                                return
+                            }
+                        }
+                        note(record, at: expected, queue: queue)
                         position += Int(record.totalSize)
                     case .blank:
                         reachedBlank = true
@@ -98,7 +147,7 @@ struct LogEndScan {
             endReason = stop
             break
         }
-        for (i, name) in table.names.enumerated() {
+        for (i, name) in table.names.enumerated() where table.facts[i].records > 0 {
             let topic = String(decoding: name.topic, as: UTF8.self)
             let key = topic + "/" + String(name.queueId)
             queueNames[key] = (topic, name.queueId)
@@ -106,26 +155,74 @@ struct LogEndScan {
             if let other = queues[key] {  // byte-different topics that decode alike: one queue
                 facts.nextQueueOffset = max(facts.nextQueueOffset, other.nextQueueOffset)
                 facts.lastPhysicalOffset = max(facts.lastPhysicalOffset, other.lastPhysicalOffset)
+                facts.firstPhysicalOffset = min(facts.firstPhysicalOffset, other.firstPhysicalOffset)
+                facts.records += other.records
+                facts.expected.sum &+= other.expected.sum
+                facts.expected.count += other.expected.count
+                facts.expected.lowestQueueOffset = min(facts.expected.lowestQueueOffset, other.expected.lowestQueueOffset)
             }
             queues[key] = facts
         }
         try scanAfterEnd(files: files, options: options)
     }
 
-    private mutating func note(_ record: MessageRecordView, at offset: Int64) {
+    /// `queue`: the record's row in the table when it is dispatched to a consume queue.
+    private mutating func note(_ record: MessageRecordView, at offset: Int64, queue i: Int) {
         records += 1
         lastStoreTimestamp = record.storeTimestamp
-        if record.transactionType.isDispatchedToConsumeQueue {
+        let properties = DispatchFields(record, delayLevels: delayLevels)
+        if i >= 0 {
             lastQueuedStoreTimestamp = record.storeTimestamp
-            // By the topic's bytes: no String per record (the table names them at the end).
-            let i = table.index(topic: record.topicBytes, queueId: record.queueId)
             table.facts[i].nextQueueOffset = max(table.facts[i].nextQueueOffset, record.queueOffset + 1)
             table.facts[i].lastPhysicalOffset = offset
+            if table.facts[i].records == 0 { table.facts[i].firstPhysicalOffset = offset }
+            table.facts[i].records += 1
+            if record.queueOffset < table.facts[i].existingUnits {
+                table.facts[i].expected.add(queueOffset: record.queueOffset, physicalOffset: offset, size: record.totalSize,
+                                            tagsCode: properties.tagsCode)
+            }
         }
-        if record.transactionType != .rollback && record.propertiesLength > 0 {
-            let properties = DispatchFields(record)
-            if properties.uniqKey != nil || (properties.keys?.count ?? 0) > 0 { lastKeyedOffset = offset }
+        guard record.transactionType != .rollback, record.propertiesLength > 0, properties.uniqKey != nil || (properties.keys?.count ?? 0) > 0 else { return }
+        lastKeyedOffset = offset
+        // The entries verify's log pass expects in the index file whose range holds the record.
+        if let coverage, let range = coverage.range(strictlyContaining: offset) {
+            keyHashes.removeAll(keepingCapacity: true)
+            IndexVerifier.keyHashes(topic: record.topicBytes, uniqueKey: properties.uniqKey, keys: properties.keys, into: &keyHashes)
+            let timeDiff = IndexCoverage.timeDiff(storeTimestamp: record.storeTimestamp, beginTimestamp: range.beginTimestamp)
+            for hash in keyHashes {
+                indexDigests[range.file].sum &+= UnitDigest.entry(physicalOffset: offset, keyHash: hash, timeDiff: timeDiff)
+            }
+            indexDigests[range.file].count += keyHashes.count
         }
+    }
+
+    /// The queue's row in the table, by the topic's bytes: no String per record (the table names
+    /// them at the end). A new row learns how many units the existing queue holds.
+    private mutating func queueIndex(_ record: MessageRecordView) -> Int {
+        let before = table.names.count
+        let i = table.index(topic: record.topicBytes, queueId: record.queueId)
+        if table.names.count > before {
+            let key = String(decoding: record.topicBytes, as: UTF8.self) + "/" + String(record.queueId)
+            table.facts[i].existingUnits = queueBounds[key] ?? 0
+        }
+        return i
+    }
+
+    /// RocketMQ gives a queue's records consecutive QUEUEOFFSETs (4.9.8 `topicQueueTable`), and
+    /// with nothing deleted from the log every queue starts at 0. A dispatched record that
+    /// breaks that run passes every check (the body CRC does not cover the header), yet its
+    /// QUEUEOFFSET, QUEUEID, TOPIC or SYSFLAG (or a neighbour's) was changed: dispatching it would
+    /// put units out of place ("logic queue order maybe wrong") or drop them. Neither the log
+    /// nor the queue can be taken as right alone, so the record ends the valid data like a
+    /// record that fails a check (refused as damage in the middle of the log unless
+    /// --accept-loss; `salvage` keeps it). Nil when the record continues its queue.
+    private func queueOffsetBreak(_ record: MessageRecordView, queue i: Int) -> String? {
+        let facts = table.facts[i]
+        let expected: Int64? = facts.records > 0 ? facts.nextQueueOffset : (logStartsAtZero ? 0 : nil)
+        guard let expected, record.queueOffset != expected else { return nil }
+        let queue = String(decoding: record.topicBytes, as: UTF8.self) + "/" + String(record.queueId)
+        return "header damage outside the body CRC: QUEUEOFFSET \(record.queueOffset) of a record of \(queue) "
+            + "where its queue runs on at \(expected) (QUEUEOFFSET, QUEUEID, TOPIC or SYSFLAG of this record or an earlier one changed)"
     }
 
     /// Resynchronising search after the end: a candidate at p needs a message magic,
