@@ -58,22 +58,20 @@ enum DerivedConsistency {
         return "units below queue offset \(units) differ from their records (physical offset, size or tagsCode)"
     }
 
-    /// Why the index disagrees with the log before `endOffset`, nil when it agrees. Files whose
-    /// header is broken are left to the caller (StoreRecoverer.headerProblem).
-    static func indexProblem(_ layout: StoreLayout, digests: [IndexDigest], coverage: IndexCoverage, logMinOffset: Int64,
-                             endOffset: Int64, checkOptions: RecordCheckOptions) throws(StoreError) -> String? {
-        let digested = Set(coverage.ranges.map(\.file))
-        let log = RecordReader(files: layout.commitLogFiles, options: checkOptions)
-        for (i, file) in layout.indexFiles.enumerated() {
+    /// What is wrong with the index files by putKey's rules alone (no log needed, so it runs
+    /// beside the recover scan): hash chains, entry order, entries inside the header's range,
+    /// the header naming its first and last entries. Files whose header is broken are left to
+    /// the caller (StoreRecoverer.headerProblem). Nil when every file keeps the rules.
+    static func indexStructureProblem(_ layout: StoreLayout) throws(StoreError) -> String? {
+        for file in layout.indexFiles {
             guard let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size)) else { continue }
             let region = try MappedRegion(path: file.path, sequential: false)
-            let problem: String? = try region.withBytes { (bytes) throws(StoreError) -> String? in
+            let problem: String? = region.withBytes { bytes -> String? in
                 guard let view = try? IndexFileView(bytes: bytes, layout: indexLayout) else { return nil }
                 let header = view.header
                 let count = Int(header.effectiveIndexCount)
                 guard count > 1, count <= indexLayout.indexNum else { return nil }
                 if let chain = chainProblem(view, count: count) { return chain }
-                // Offsets in order and inside the header's range; the header names the first and last.
                 var previous = Int64.min
                 var position = indexLayout.entryPosition(1)
                 for k in 1..<count {
@@ -87,7 +85,29 @@ enum DerivedConsistency {
                 if first.phyOffset != header.beginPhyOffset || last.phyOffset != header.endPhyOffset {
                     return "the header's beginPhyOffset/endPhyOffset are not its first and last entries'"
                 }
-                // The interior: one sum against the log's.
+                return nil
+            }
+            if let problem { return "\(file.relativePath): \(problem)" }
+        }
+        return nil
+    }
+
+    /// Why the index's entries disagree with the log's records before `endOffset`, nil when
+    /// they agree: per file, the interior entries against the scan's digest, the entries at the
+    /// ends (a record's keys may be split between two files) and the header's times against
+    /// their records.
+    static func indexContentProblem(_ layout: StoreLayout, digests: [IndexDigest], coverage: IndexCoverage, logMinOffset: Int64,
+                                    endOffset: Int64, checkOptions: RecordCheckOptions) throws(StoreError) -> String? {
+        let digested = Set(coverage.ranges.map(\.file))
+        let log = RecordReader(files: layout.commitLogFiles, options: checkOptions)
+        for (i, file) in layout.indexFiles.enumerated() {
+            guard let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size)) else { continue }
+            let region = try MappedRegion(path: file.path, sequential: false)
+            let problem: String? = try region.withBytes { (bytes) throws(StoreError) -> String? in
+                guard let view = try? IndexFileView(bytes: bytes, layout: indexLayout) else { return nil }
+                let header = view.header
+                let count = Int(header.effectiveIndexCount)
+                guard count > 1, count <= indexLayout.indexNum else { return nil }
                 if digested.contains(i) {
                     let low = max(header.beginPhyOffset + 1, logMinOffset), high = min(header.endPhyOffset, endOffset)
                     var actual = IndexDigest()
@@ -108,18 +128,20 @@ enum DerivedConsistency {
                 } else if header.beginPhyOffset < header.endPhyOffset {
                     return "its range overlaps another index file's"
                 }
-                // The ends (keys of one record may be split between two files): entry by entry.
-                for (offset, timestamp) in [(header.beginPhyOffset, header.beginTimestamp), (header.endPhyOffset, header.endTimestamp)]
+                // Entries are in offset order (indexStructureProblem): the ends' entries are the
+                // first and the last ones.
+                for (offset, timestamp, step) in [(header.beginPhyOffset, header.beginTimestamp, 1), (header.endPhyOffset, header.endTimestamp, -1)]
                 where offset >= logMinOffset && offset < endOffset {
                     guard let keys = try log.keys(at: offset) else { return "an entry names \(offset), where no valid record starts" }
                     if keys.storeTimestamp != timestamp { return "the header's time for \(offset) is not its record's STORETIMESTAMP" }
-                    var position = indexLayout.entryPosition(1)
-                    for k in 1..<count {
-                        defer { position += IndexFileLayout.entrySize }
+                    var k = step > 0 ? 1 : count - 1
+                    while k >= 1 && k < count {
+                        let position = indexLayout.entryPosition(k)
                         let physical: Int64 = view.bytes.readBigEndianUnchecked(at: position + 4)
-                        guard physical == offset else { continue }
+                        guard physical == offset else { break }
                         let keyHash: Int32 = view.bytes.readBigEndianUnchecked(at: position)
                         if !keys.hashes.contains(keyHash) { return "entry \(k)'s record at \(offset) has no key with its hash" }
+                        k += step
                     }
                 }
                 return nil

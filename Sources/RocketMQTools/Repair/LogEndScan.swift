@@ -107,7 +107,7 @@ struct LogEndScan {
                         var queue = -1
                         if record.transactionType.isDispatchedToConsumeQueue {
                             queue = queueIndex(record)
-                            if let damage = queueOffsetBreak(record, queue: queue) {
+                            if let damage = Self.queueOffsetBreak(record, facts: table.facts[queue], logStartsAtZero: logStartsAtZero) {
                                 stop = damage
                                 headerDamage = damage
                                 return
@@ -216,8 +216,8 @@ struct LogEndScan {
     /// nor the queue can be taken as right alone, so the record ends the valid data like a
     /// record that fails a check (refused as damage in the middle of the log unless
     /// --accept-loss; `salvage` keeps it). Nil when the record continues its queue.
-    private func queueOffsetBreak(_ record: MessageRecordView, queue i: Int) -> String? {
-        let facts = table.facts[i]
+    /// (Static: a method on `self` called in the mapped-bytes closure copied the whole scan.)
+    private static func queueOffsetBreak(_ record: MessageRecordView, facts: QueueFacts, logStartsAtZero: Bool) -> String? {
         let expected: Int64? = facts.records > 0 ? facts.nextQueueOffset : (logStartsAtZero ? 0 : nil)
         guard let expected, record.queueOffset != expected else { return nil }
         let queue = String(decoding: record.topicBytes, as: UTF8.self) + "/" + String(record.queueId)

@@ -88,7 +88,16 @@ public struct StoreRecoverer {
             queues.append((location, queue))
         }
         let coverage = IndexCoverage(layout)
-        let scan = try LogEndScan(files: files, fileSize: fileSize, options: checkOptions, queueBounds: queueBounds, coverage: coverage)
+        // The index's hash chains need no log: checked on a second thread during the scan.
+        var indexStructure: Swift.Result<String?, StoreError> = .success(nil)
+        var scanResult: Swift.Result<LogEndScan, StoreError>!
+        let layout = self.layout
+        ParallelWork.run({ indexStructure = Swift.Result { () throws(StoreError) in try DerivedConsistency.indexStructureProblem(layout) } }) {
+            scanResult = Swift.Result { () throws(StoreError) in
+                try LogEndScan(files: files, fileSize: fileSize, options: checkOptions, queueBounds: queueBounds, coverage: coverage)
+            }
+        }
+        let scan = try scanResult.get()
         let midLog = scan.recordsAfterEnd > 0
         let logMinOffset = files.first?.fromOffset ?? 0
 
@@ -160,9 +169,11 @@ public struct StoreRecoverer {
         var indexCutOnly = false
         // Damage before the end (chains, entries naming records without their key, header
         // fields): the whole index is rebuilt from the log.
-        if indexReason == nil,
-           let problem = try DerivedConsistency.indexProblem(layout, digests: scan.indexDigests, coverage: coverage, logMinOffset: logMinOffset,
-                                                             endOffset: scan.endOffset, checkOptions: checkOptions) {
+        if indexReason == nil, let problem = try indexStructure.get() {
+            indexReason = problem
+        } else if indexReason == nil,
+                  let problem = try DerivedConsistency.indexContentProblem(layout, digests: scan.indexDigests, coverage: coverage, logMinOffset: logMinOffset,
+                                                                           endOffset: scan.endOffset, checkOptions: checkOptions) {
             indexReason = problem
         }
         if indexReason == nil {
