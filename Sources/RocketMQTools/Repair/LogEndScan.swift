@@ -104,6 +104,13 @@ struct LogEndScan {
                             stop = "PHYSICALOFFSET \(record.physicalOffset) differs from the position \(expected)"
                             return
                         }
+                        // verify's other record checks (unused SYSFLAG bits, a V1 topic length
+                        // outside 1...127, a 5.x property CRC): a record verify calls damaged
+                        // ends the valid data here too, or the recovered store would not verify.
+                        if let failure = CommitLogFileScanner.failure(of: record, physical: expected) {
+                            stop = failure.message + (failure.found.map { " (expected \(failure.expected ?? "-"), found \($0))" } ?? "")
+                            return
+                        }
                         var queue = -1
                         if record.transactionType.isDispatchedToConsumeQueue {
                             queue = queueIndex(record)
@@ -251,7 +258,8 @@ struct LogEndScan {
                     guard q >= start, let magic = bytes.readBigEndian(Int32.self, at: q + 4),
                           MessageVersion(magic: magic) != nil,
                           bytes.readBigEndian(Int64.self, at: q + 28) == file.fromOffset + Int64(q) else { continue }
-                    if case .message(let record) = RecordDecoder.decode(bytes, at: q, options: options), record.check.success {
+                    if case .message(let record) = RecordDecoder.decode(bytes, at: q, options: options), record.check.success,
+                       CommitLogFileScanner.failure(of: record, physical: file.fromOffset + Int64(q)) == nil {
                         recordsAfterEnd += 1
                         if firstValidAfterEnd == nil { firstValidAfterEnd = file.fromOffset + Int64(q) }
                         p = q + Int(record.totalSize)
