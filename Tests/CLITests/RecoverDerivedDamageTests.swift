@@ -79,11 +79,19 @@ import Testing
     /// A flipped QUEUEOFFSET passes every check (the CRC covers the body only) but breaks its
     /// queue's run: recover cannot tell the log or the queue right, refuses as damage in the
     /// middle of the log (65, nothing changed) and cuts there only with --accept-loss.
-    @Test func queueOffsetFlipIsRefusedAsHeaderDamage() throws {
+    /// The same for a SYSFLAG made PREPARED on the last record of its queue: no queue-offset run
+    /// breaks, but the queue's last unit names the record, which no longer belongs to a queue.
+    @Test(arguments: [false, true])
+    func headerFieldChangeIsRefusedAsHeaderDamage(_ sysFlag: Bool) throws {
         let store = try copyStore(Self.scenario)
         defer { try? FileManager.default.removeItem(atPath: store + "/..") }
-        let (file, record) = try Self.dispatchedRecord(in: store, index: 3)
-        try Self.modify(store + "/" + file) { $0[record + 27] ^= 0x40 }  // low byte of QUEUEOFFSET
+        if sysFlag {
+            let (file, record) = try Self.lastRecord(ofQueue: "TopicA", 0)
+            try Self.modify(store + "/" + file) { $0[record + 39] |= 0x04 }  // SYSFLAG: TRANSACTION_PREPARED_TYPE
+        } else {
+            let (file, record) = try Self.dispatchedRecord(in: store, index: 3)
+            try Self.modify(store + "/" + file) { $0[record + 27] ^= 0x40 }  // low byte of QUEUEOFFSET
+        }
         let damaged = RepairCLI.snapshot(store)
         let salvage = store + "/../salvage"
         let recover = ["recover", store, "--apply", "--salvage-dir", salvage] + RepairCLITests.sizes
@@ -221,6 +229,19 @@ import Testing
             found += 1
         }
         throw CocoaError(.fileReadCorruptFile)
+    }
+
+    /// The last record of a queue (file, byte position), from expected/messages.ndjson.
+    static func lastRecord(ofQueue topic: String, _ queueId: Int) throws -> (String, Int) {
+        let text = try String(contentsOfFile: Fixtures.expected(scenario, "messages.ndjson"), encoding: .utf8)
+        var last: (String, Int)?
+        for line in text.split(separator: "\n") {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  object["type"] as? String == "msg", object["topic"] as? String == topic,
+                  (object["queueId"] as? NSNumber)?.intValue == queueId else { continue }
+            last = ("commitlog/" + (object["file"] as! String), (object["filePos"] as! NSNumber).intValue)
+        }
+        return try #require(last)
     }
 
     static func modify(_ path: String, _ body: (inout [UInt8]) -> Void) throws {

@@ -58,6 +58,42 @@ enum DerivedConsistency {
         return "units below queue offset \(units) differ from their records (physical offset, size or tagsCode)"
     }
 
+    /// The first unit of a queue that names a valid record of exactly its size which no longer
+    /// belongs to the queue (its TOPIC/QUEUEID say another one) or to any queue (its SYSFLAG
+    /// makes it PREPARED/ROLLBACK). The unit was written from that record's header, so the header
+    /// changed since (outside the body CRC). A duplicated, zeroed or garbage unit names a record
+    /// of this queue, or no record start at all, and is not taken for this. Only run for a queue
+    /// that disagrees with the log.
+    static func headerDamage(_ location: ConsumeQueueLocation, units: Int64, logMinOffset: Int64, endOffset: Int64,
+                             fileSize: Int64, log: RecordReader) throws(StoreError) -> (offset: Int64, reason: String)? {
+        let unitSize = Int64(ConsumeQueueUnit.size)
+        let topic = Array(location.topic.utf8)
+        for file in location.files where file.size > 0 {
+            let first = file.fromOffset / unitSize
+            guard first < units else { break }
+            let count = min(min(file.size, fileSize) / unitSize, units - first)
+            guard count > 0 else { continue }
+            let bytes = try FileSystem.read(file.path, offset: 0, count: Int(count * unitSize))
+            for i in 0..<Int(count) {
+                let unit = bytes.withUnsafeBytes { try? ConsumeQueueUnit(decoding: $0, at: i * ConsumeQueueUnit.size) }
+                guard let unit, unit.physicalOffset >= logMinOffset, unit.physicalOffset < endOffset, unit.size > 0 else { continue }
+                let found = try log.withRecord(at: unit.physicalOffset) { record -> String? in
+                    guard record.totalSize == unit.size else { return nil }
+                    let queue = "\(location.topic)/\(location.queueId)"
+                    if !record.transactionType.isDispatchedToConsumeQueue {
+                        return "header damage outside the body CRC: unit \(first + Int64(i)) of \(queue) names this record, whose SYSFLAG now makes it \(record.transactionType.name) (not dispatched)"
+                    }
+                    if record.queueId != location.queueId || !record.topicBytes.elementsEqual(topic) {
+                        return "header damage outside the body CRC: unit \(first + Int64(i)) of \(queue) names this record, whose TOPIC/QUEUEID now say \(record.topic)/\(record.queueId)"
+                    }
+                    return nil
+                }
+                if let reason = found ?? nil { return (unit.physicalOffset, reason) }
+            }
+        }
+        return nil
+    }
+
     /// What is wrong with the index files by putKey's rules alone (no log needed, so it runs
     /// beside the recover scan): hash chains, entry order, entries inside the header's range,
     /// the header naming its first and last entries. Files whose header is broken are left to
@@ -180,6 +216,17 @@ enum DerivedConsistency {
 struct RecordReader {
     var files: [SegmentFile]
     var options: RecordCheckOptions
+
+    /// `body` on the valid record starting at `offset` (nil when none starts there).
+    func withRecord<T>(at offset: Int64, _ body: (MessageRecordView) -> T) throws(StoreError) -> T? {
+        guard let file = files.last(where: { $0.fromOffset <= offset }), offset < file.fromOffset + file.size else { return nil }
+        let region = try MappedRegion(path: file.path, sequential: false)
+        return region.withBytes { bytes in
+            guard case .message(let record) = RecordDecoder.decode(bytes, at: Int(offset - file.fromOffset), options: options),
+                  record.check.success, record.physicalOffset == offset else { return nil }
+            return body(record)
+        }
+    }
 
     /// The store time and index key hashes of the valid record starting at `offset`.
     func keys(at offset: Int64) throws(StoreError) -> (storeTimestamp: Int64, hashes: [Int32])? {

@@ -73,8 +73,10 @@ struct LogEndScan {
     /// `files` must be the commitlog files in offset order (stray names and zero-length files
     /// already set aside); `fileSize` the configured size. `queueBounds`: per existing queue
     /// ("topic/queueId") the units it holds after recovery; `coverage`: the index files' ranges.
+    /// `damagedRecord`: a record found damaged by another check (its offset and why): the valid
+    /// data end there.
     init(files: [SegmentFile], fileSize: Int64, options: RecordCheckOptions, queueBounds: [String: Int64] = [:],
-         coverage: IndexCoverage? = nil) throws(StoreError) {
+         coverage: IndexCoverage? = nil, damagedRecord: (offset: Int64, reason: String)? = nil) throws(StoreError) {
         delayLevels = options.delayLevels
         self.queueBounds = queueBounds
         self.coverage = coverage
@@ -107,6 +109,11 @@ struct LogEndScan {
                         // verify's other record checks (unused SYSFLAG bits, a V1 topic length
                         // outside 1...127, a 5.x property CRC): a record verify calls damaged
                         // ends the valid data here too, or the recovered store would not verify.
+                        if let damagedRecord, damagedRecord.offset == expected {
+                            stop = damagedRecord.reason
+                            headerDamage = damagedRecord.reason
+                            return
+                        }
                         if let failure = CommitLogFileScanner.failure(of: record, physical: expected) {
                             stop = failure.message + (failure.found.map { " (expected \(failure.expected ?? "-"), found \($0))" } ?? "")
                             return

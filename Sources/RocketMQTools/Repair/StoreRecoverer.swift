@@ -49,7 +49,10 @@ public struct StoreRecoverer {
     }
 
     /// Works out the plan; changes nothing.
-    public func plan() throws(StoreError) -> RecoveryPlan {
+    public func plan() throws(StoreError) -> RecoveryPlan { try plan(damagedRecord: nil) }
+
+    /// `damagedRecord`: a record a queue unit proved to have header damage (second pass only).
+    func plan(damagedRecord: (offset: Int64, reason: String)?) throws(StoreError) -> RecoveryPlan {
         let fileSize = layout.commitLogFileSize
         var actions: [String] = []
         var strayChanges: [StoreChange] = []
@@ -94,7 +97,8 @@ public struct StoreRecoverer {
         let layout = self.layout
         ParallelWork.run({ indexStructure = Swift.Result { () throws(StoreError) in try DerivedConsistency.indexStructureProblem(layout) } }) {
             scanResult = Swift.Result { () throws(StoreError) in
-                try LogEndScan(files: files, fileSize: fileSize, options: checkOptions, queueBounds: queueBounds, coverage: coverage)
+                try LogEndScan(files: files, fileSize: fileSize, options: checkOptions, queueBounds: queueBounds, coverage: coverage,
+                               damagedRecord: damagedRecord)
             }
         }
         let scan = try scanResult.get()
@@ -130,6 +134,8 @@ public struct StoreRecoverer {
         // whether the units before the end agree with the log (else the queue is rebuilt).
         var queueActions: [RecoveryPlan.QueueAction] = []
         var seen = Set<String>()
+        var firstHeaderDamage: (offset: Int64, reason: String)?
+        let reader = RecordReader(files: files, options: checkOptions)
         for (location, simulated) in queues {
             var queue = simulated
             let before = queue.maxOffsetInQueue
@@ -142,10 +148,19 @@ public struct StoreRecoverer {
             let disagreement = try DerivedConsistency.queueDisagreement(
                 location, units: queue.maxOffsetInQueue, expected: scan.queues[key]?.expected ?? LogEndScan.QueueDigest(),
                 logMinOffset: logMinOffset, fileSize: cqSize)
+            // A queue that disagrees: is a unit naming a valid record of the right size that now
+            // says another queue, or no queue (PREPARED/ROLLBACK)? Then that record's header
+            // changed (outside the body CRC): the scan runs again, ending there.
+            if disagreement != nil, damagedRecord == nil,
+               let damage = try DerivedConsistency.headerDamage(location, units: queue.maxOffsetInQueue, logMinOffset: logMinOffset,
+                                                                endOffset: scan.endOffset, fileSize: cqSize, log: reader) {
+                firstHeaderDamage = firstHeaderDamage.map { $0.offset <= damage.offset ? $0 : damage } ?? damage
+            }
             queueActions.append(.init(topic: location.topic, queueId: location.queueId, unitsCut: disagreement == nil ? cut : 0,
                                       unitsAdded: disagreement == nil ? max(0, next - queue.maxOffsetInQueue) : 0,
                                       maxOffsetBefore: before, maxOffsetAfter: disagreement == nil ? after : next, rebuild: disagreement))
         }
+        if let firstHeaderDamage { return try plan(damagedRecord: firstHeaderDamage) }
         for (key, facts) in scan.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
             guard let name = scan.queueNames[key] else { continue }
             queueActions.append(.init(topic: name.topic, queueId: name.queueId, unitsCut: 0, unitsAdded: facts.nextQueueOffset,
