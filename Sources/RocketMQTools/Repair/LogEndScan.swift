@@ -121,7 +121,8 @@ struct LogEndScan {
                         var queue = -1
                         if record.transactionType.isDispatchedToConsumeQueue {
                             queue = queueIndex(record)
-                            if let damage = Self.queueOffsetBreak(record, facts: table.facts[queue], logStartsAtZero: logStartsAtZero) {
+                            if let damage = Self.queueOffsetBreak(record, records: table.facts[queue].records,
+                                                                  next: table.facts[queue].nextQueueOffset, logStartsAtZero: logStartsAtZero) {
                                 stop = damage
                                 headerDamage = damage
                                 return
@@ -231,8 +232,8 @@ struct LogEndScan {
     /// record that fails a check (refused as damage in the middle of the log unless
     /// --accept-loss; `salvage` keeps it). Nil when the record continues its queue.
     /// (Static: a method on `self` called in the mapped-bytes closure copied the whole scan.)
-    private static func queueOffsetBreak(_ record: MessageRecordView, facts: QueueFacts, logStartsAtZero: Bool) -> String? {
-        let expected: Int64? = facts.records > 0 ? facts.nextQueueOffset : (logStartsAtZero ? 0 : nil)
+    private static func queueOffsetBreak(_ record: MessageRecordView, records: Int64, next: Int64, logStartsAtZero: Bool) -> String? {
+        let expected: Int64? = records > 0 ? next : (logStartsAtZero ? 0 : nil)
         guard let expected, record.queueOffset != expected else { return nil }
         let queue = String(decoding: record.topicBytes, as: UTF8.self) + "/" + String(record.queueId)
         return "header damage outside the body CRC: QUEUEOFFSET \(record.queueOffset) of a record of \(queue) "
