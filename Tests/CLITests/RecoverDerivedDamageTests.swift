@@ -10,6 +10,10 @@ import RocketMQStore
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite struct RecoverDerivedDamageTests {
     static let scenario = "rocketmq-4.9.8/sync_flush"
 
@@ -161,6 +165,24 @@ import Testing
             step += 1
         }
         #expect(step > 3, "the repair took \(step) write steps")
+    }
+
+    /// Found by the campaign (seed 2): a commitlog file cut inside its first record, so the log
+    /// ends at the file's start. The cut keeps 0 bytes; its digest, of the whole file, has no
+    /// ":end:size" suffix, and the bytes were not saved, so undo could not restore them.
+    @Test func cutAtTheStartOfAFileIsUndone() throws {
+        let scenario = "rocketmq-4.9.8/ipv6_compressed_batch"
+        let store = try copyStore(scenario)
+        defer { try? FileManager.default.removeItem(atPath: store + "/..") }
+        #expect(truncate(store + "/commitlog/00000000000000655360", 153) == 0)
+        let damaged = RepairCLI.snapshot(store)
+        let salvage = store + "/../salvage"
+        let recover = try RepairCLI.run(["recover", store, "--apply", "--accept-loss", "--salvage-dir", salvage] + RepairCLITests.sizes)
+        #expect(recover.status == 0, "\(recover.stdout)\(recover.stderr)")
+        #expect(try RepairCLI.run(["verify", store] + RepairCLITests.sizes).status == 0)
+        let undo = try RepairCLI.run(["undo", salvage + "/journal.json"])
+        #expect(undo.status == 0, "\(undo.stderr)")
+        #expect(RepairCLI.snapshot(store) == damaged)
     }
 
     // MARK: damages
