@@ -21,8 +21,19 @@ extension Rmqstore {
                 unparsable config JSON without a good .bak and index files with a broken header are set \
                 aside too.
 
+                Damage before the end of the log is mended too: a consume queue whose units disagree with \
+                the records (a zeroed, duplicated or wrong unit, a lost head file or queue directory while \
+                the log still holds those queue offsets) is written anew from the log; an index whose \
+                entries or hash chains disagree with the log (or with putKey's rules) is rebuilt; stray \
+                directories the broker's load() fails on are set aside. A consistent store only has its \
+                queue and index files read (digests made during the commitlog scan).
+
                 When valid records follow the damage (damage in the middle of the log, not a torn tail), \
-                recover stops and points to `rmqstore salvage`; --accept-loss cuts there anyway.
+                recover stops and points to `rmqstore salvage`; --accept-loss cuts there anyway. A record \
+                that passes every check but breaks its queue's run of consecutive queue offsets (a \
+                QUEUEOFFSET, QUEUEID, TOPIC or SYSFLAG changed: fields outside the body CRC) is treated the \
+                same way ("header damage outside the body CRC"): neither the log nor the queue can be taken \
+                as right alone, and a record is never rewritten.
 
                 Without --apply the plan is printed and nothing changes. With --apply everything cut or \
                 overwritten is first saved to the salvage directory with a journal (`rmqstore undo \
@@ -79,10 +90,11 @@ extension Rmqstore {
                  text: plan.lines.first ?? "")
             if json {
                 for action in plan.actions { emit("action", [("description", .string(action))], text: action) }
-                for q in plan.queueActions where q.unitsCut > 0 || q.unitsAdded > 0 {
+                for q in plan.queueActions where q.unitsCut > 0 || q.unitsAdded > 0 || q.rebuild != nil {
                     emit("consumequeue", [("topic", .string(q.topic)), ("queueId", .integer(Int64(q.queueId))),
                                           ("unitsCut", .integer(q.unitsCut)), ("unitsAdded", .integer(q.unitsAdded)),
-                                          ("maxOffsetBefore", .integer(q.maxOffsetBefore)), ("maxOffsetAfter", .integer(q.maxOffsetAfter))], text: "")
+                                          ("maxOffsetBefore", .integer(q.maxOffsetBefore)), ("maxOffsetAfter", .integer(q.maxOffsetAfter)),
+                                          ("rebuild", q.rebuild.map { .string($0) } ?? .null)], text: "")
                 }
                 if plan.rebuildIndex { emit("index", [("rebuild", .bool(true)), ("reason", .string(plan.indexReason ?? ""))], text: "") }
             } else {

@@ -92,8 +92,14 @@ struct VerifyReportsDamage: DamageCheck {
 
     /// Known limits: a problem containing every pattern of an entry is recorded as a known issue
     /// (intermittent: whether the seeded sequence hits one depends on the time budget).
-    static let knownGaps: [(patterns: [String], reason: Comment)] =
-        recoverLeavesDerivedDamage + salvageKeepsUncheckedFields
+    static let knownGaps: [(patterns: [String], reason: Comment)] = salvageKeepsUncheckedFields + [
+        // recover rebuilds the index from the log as putKey would; a STORETIMESTAMP flipped below
+        // the first record's time of its index file then gives a header with beginTimestamp
+        // after endTimestamp, which verify rates index.bad-header (the log's time went back,
+        // which verify itself only notes as info).
+        ([": STORETIMESTAMP of", "recover left consume queue/index damage before the log end", "index.bad-header"],
+         "recover: a STORETIMESTAMP flipped backwards at an index file's end makes the rebuilt header's times decrease, as RocketMQ's putKey would write it"),
+    ]
 
     /// RocketMQ's CRC covers only the body: a record whose QUEUEID, TOPIC or SYSFLAG was changed
     /// still passes RocketMQ's checks. Salvage drops it as lost when the field now holds what no
@@ -103,16 +109,6 @@ struct VerifyReportsDamage: DamageCheck {
         [": QUEUEID of", ": TOPIC of", ": SYSFLAG of"].map { damage in
             ([damage, "salvage keeps every undamaged record: ", "verify of the salvaged store"],
              "salvage: a header field outside the body CRC was changed; the record passes RocketMQ's checks and is kept as it reads")
-        }
-
-    /// recover repairs the end of the log (RocketMQ's abnormal recovery, done carefully); consume
-    /// queue units or index entries that disagree with the log before its end (a duplicated unit,
-    /// an index chain cycle, a flipped field outside the body CRC, a lost head file) are left.
-    static let recoverLeavesDerivedDamage: [(patterns: [String], reason: Comment)] =
-        ["duplicate-cq-unit", "zero-cq-unit", "index-cycle", "/00000000000000000000 deleted", ": QUEUEOFFSET of", ": QUEUEID of",
-         ": TOPIC of", ": PROPERTIES of", ": SYSFLAG of", ": STORETIMESTAMP of", ": TOPICLENGTH of", ": PROPERTIESLENGTH of"].map { damage in
-            ([damage, "recover left consume queue/index damage before the log end"],
-             "recover: consume queue units / index entries that disagree with the log before its end are not rebuilt (only `rmqstore rebuild` does)")
         }
 
     @Test func seededSingleDamages() throws {

@@ -182,6 +182,7 @@ extension ContentDigest {
         switch entry.action {
         case .exchangeDirectory: return try tree(path)
         case .resize: return try of(path, from: entry.rangeStart)
+        case .remove where FileSystem.isDirectory(path): return try tree(path)  // a stray directory set aside
         case .replace, .remove, .create: return try of(path)
         }
     }

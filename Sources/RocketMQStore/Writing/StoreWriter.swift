@@ -119,14 +119,17 @@ public struct StoreWriter {
             entry.sizeAfter = newSize
             // Only the changed range is hashed, and only its non-zero part is saved.
             entry.sha256Before = try ContentDigest.of(path, from: keep)
-            if let size, keep < size, let end = Self.end(ofDigest: entry.sha256Before), end > keep {
+            // A plain digest (no ":end:size") covers the whole file from 0: a cut at 0 of a file
+            // with no zero tail (a torn first record) saves all of it.
+            if let size, keep < size, let end = Self.end(ofDigest: entry.sha256Before) ?? (entry.sha256Before == nil ? nil : size), end > keep {
                 entry.salvage = "store/\(change.path).bytes-\(keep)-\(end)"
             }
         case .remove:
             entry.action = .remove
             entry.sizeAfter = nil
             entry.salvage = "store/" + change.path
-            entry.sha256Before = try ContentDigest.of(path)
+            // A stray directory is moved whole: its digest is the tree's.
+            entry.sha256Before = FileSystem.isDirectory(path) ? try ContentDigest.tree(path) : try ContentDigest.of(path)
         case .create(let contents):
             guard size == nil else { throw StoreError(.io, path: change.path, "exists already; refusing to overwrite it") }
             entry.action = .create

@@ -23,6 +23,9 @@ public struct RecoveryPlan: Sendable {
         public var unitsAdded: Int64
         public var maxOffsetBefore: Int64
         public var maxOffsetAfter: Int64
+        /// Why the units before the end disagree with the log: the queue is then written anew
+        /// from the log (StoreRebuilder's dispatch), nil when it is only cut/extended.
+        public var rebuild: String? = nil
     }
 
     public var verdict: Verdict
@@ -59,7 +62,7 @@ public struct RecoveryPlan: Sendable {
 
     public var hasChanges: Bool {
         !commitLogChanges.isEmpty || !metadataChanges.isEmpty || !strayChanges.isEmpty || rebuildIndex
-            || queueActions.contains { $0.unitsCut > 0 || $0.unitsAdded > 0 } || !shortQueueFiles.isEmpty
+            || queueActions.contains { $0.unitsCut > 0 || $0.unitsAdded > 0 || $0.rebuild != nil } || !shortQueueFiles.isEmpty
             || !zeroLengthQueueFiles.isEmpty || checkpointNeedsWrite
     }
 
@@ -71,7 +74,12 @@ public struct RecoveryPlan: Sendable {
             out.append("recover stops here; run `rmqstore salvage STORE --output NEWSTORE` to keep them, or `recover --accept-loss` to cut at \(endOffset)")
         }
         out += actions
-        for q in queueActions where q.unitsCut > 0 || q.unitsAdded > 0 {
+        for q in queueActions {
+            if let reason = q.rebuild {
+                out.append("consumequeue \(q.topic)/\(q.queueId): rebuild from the log (\(reason)); maxOffset \(q.maxOffsetBefore) → \(q.maxOffsetAfter), the old files go to the salvage directory")
+                continue
+            }
+            guard q.unitsCut > 0 || q.unitsAdded > 0 else { continue }
             var parts: [String] = []
             if q.unitsCut > 0 { parts.append("cut \(q.unitsCut) unit(s) pointing at or past \(endOffset)") }
             if q.unitsAdded > 0 { parts.append("add \(q.unitsAdded) unit(s) the log has") }

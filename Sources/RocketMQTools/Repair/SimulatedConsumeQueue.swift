@@ -68,12 +68,32 @@ struct SimulatedConsumeQueue {
         var mappedFileOffset = 0
         while true {
             var position = 0
-            while position < fileSize {
-                let unit = try unit(file: index, at: position)
-                guard unit.physicalOffset >= 0 && unit.size > 0 else { break }
-                mappedFileOffset = position + ConsumeQueueUnit.size
-                maxPhysicOffset = unit.physicalOffset + Int64(unit.size)
-                position += ConsumeQueueUnit.size
+            if files[index].appended.isEmpty, let disk = files[index].disk {
+                // Straight from the mapped file (nothing dispatched yet during recovery): no
+                // per-unit lookup of the file's region by its path.
+                let region = try cache.region(disk.path)
+                let limit = fileSize
+                var offset = mappedFileOffset, physic = maxPhysicOffset
+                region.withBytes { bytes in
+                    while position + ConsumeQueueUnit.size <= min(limit, bytes.count) {
+                        let physicalOffset: Int64 = bytes.readBigEndianUnchecked(at: position)
+                        let size: Int32 = bytes.readBigEndianUnchecked(at: position + 8)
+                        guard physicalOffset >= 0 && size > 0 else { break }
+                        offset = position + ConsumeQueueUnit.size
+                        physic = physicalOffset + Int64(size)
+                        position += ConsumeQueueUnit.size
+                    }
+                }
+                mappedFileOffset = offset
+                maxPhysicOffset = physic
+            } else {
+                while position < fileSize {
+                    let unit = try unit(file: index, at: position)
+                    guard unit.physicalOffset >= 0 && unit.size > 0 else { break }
+                    mappedFileOffset = position + ConsumeQueueUnit.size
+                    maxPhysicOffset = unit.physicalOffset + Int64(unit.size)
+                    position += ConsumeQueueUnit.size
+                }
             }
             if mappedFileOffset == fileSize {
                 index += 1

@@ -66,8 +66,11 @@ extension StoreRecoverer {
     /// Copies the consume queues to staging, truncates and dispatches there with the engine,
     /// zeroes what lies past each queue's end, and diffs the result against the store.
     func consumeQueueChanges(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> [StoreChange] {
-        guard plan.queueActions.contains(where: { $0.unitsCut > 0 || $0.unitsAdded > 0 })
+        guard plan.queueActions.contains(where: { $0.unitsCut > 0 || $0.unitsAdded > 0 || $0.rebuild != nil })
             || !plan.shortQueueFiles.isEmpty || !plan.zeroLengthQueueFiles.isEmpty else { return [] }
+        // Queues whose units disagree with the log before its end start empty in staging: the
+        // dispatch below writes them whole from the log, as `rebuild` does.
+        let rebuilt = Set(plan.queueActions.filter { $0.rebuild != nil }.map { $0.topic + "/" + String($0.queueId) })
         let cqSize = Int(layout.consumeQueueFileSize)
         var changes: [StoreChange] = []
         for path in plan.zeroLengthQueueFiles.sorted() {
@@ -76,6 +79,7 @@ extension StoreRecoverer {
         for location in layout.consumeQueues {
             let directory = staging + "/consumequeue/\(location.topic)/\(location.queueId)"
             try DurableFile.makeDirectories(directory)
+            if rebuilt.contains(location.topic + "/" + String(location.queueId)) { continue }
             for file in location.files where file.size > 0 {
                 // Scratch: the result is read back into journaled replacements, so no fsync. Only
                 // whole units: a short file's torn last unit would otherwise be kept with part of
@@ -140,12 +144,15 @@ extension StoreRecoverer {
                     let newBytes = try FileSystem.readFile(new)
                     if try FileSystem.readFile(file.path) != newBytes {
                         changes.append(StoreChange(file.relativePath, .replace(contents: newBytes),
-                                                   reason: file.size < Int64(cqSize) ? "short file extended; units brought in step with the log"
+                                                   reason: rebuilt.contains(location.topic + "/" + String(location.queueId)) ? "the queue's units disagreed with the log: written anew from it"
+                                                       : file.size < Int64(cqSize) ? "short file extended; units brought in step with the log"
                                                        : file.size > Int64(cqSize) ? "longer than mappedFileSizeConsumeQueue \(cqSize) (the broker's load() fails): cut to it"
                                                        : "units past the end cut / missing units added"))
                     }
                 } else {
-                    changes.append(StoreChange(file.relativePath, .remove, reason: "every unit points past the end of the log"))
+                    let whole = rebuilt.contains(location.topic + "/" + String(location.queueId))
+                    changes.append(StoreChange(file.relativePath, .remove, reason: whole ? "the queue rebuilt from the log has no such file"
+                                                   : "every unit points past the end of the log"))
                 }
             }
         }

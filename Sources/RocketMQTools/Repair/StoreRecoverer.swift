@@ -49,13 +49,16 @@ public struct StoreRecoverer {
     }
 
     /// Works out the plan; changes nothing.
-    public func plan() throws(StoreError) -> RecoveryPlan {
+    public func plan() throws(StoreError) -> RecoveryPlan { try plan(damagedRecord: nil) }
+
+    /// `damagedRecord`: a record a queue unit proved to have header damage (second pass only).
+    func plan(damagedRecord: (offset: Int64, reason: String)?) throws(StoreError) -> RecoveryPlan {
         let fileSize = layout.commitLogFileSize
         var actions: [String] = []
         var strayChanges: [StoreChange] = []
         for stray in layout.strays where stray.relativePath.hasPrefix("commitlog/") {
-            guard let entry = try FileSystem.status(layout.root + "/" + stray.relativePath), entry.kind == .file else { continue }
-            strayChanges.append(StoreChange(stray.relativePath, .remove, reason: "stray name in commitlog/ stops the broker's load (apache/rocketmq#3257)"))
+            guard try FileSystem.status(layout.root + "/" + stray.relativePath) != nil else { continue }
+            strayChanges.append(StoreChange(stray.relativePath, .remove, reason: "stray \(stray.reason) in commitlog/ stops the broker's load (apache/rocketmq#3257)"))
         }
         var files: [SegmentFile] = []
         for file in layout.commitLogFiles {
@@ -65,8 +68,42 @@ public struct StoreRecoverer {
                 files.append(file)
             }
         }
-        let scan = try LogEndScan(files: files, fileSize: fileSize, options: checkOptions)
+        // Each existing queue as the broker recovers it, before the scan: the scan digests the
+        // records each queue already covers (DerivedConsistency compares them afterwards).
+        let cqSize = layout.consumeQueueFileSize
+        let cache = DiskCache()
+        var queues: [(location: ConsumeQueueLocation, queue: SimulatedConsumeQueue)] = []
+        var shortQueueFiles: [String: Int64] = [:]
+        var zeroLength: Set<String> = []
+        var queueBounds: [String: Int64] = [:]
+        for location in layout.consumeQueues {
+            var usable: [SegmentFile] = []
+            for file in location.files {
+                if file.size == 0 { zeroLength.insert(file.relativePath); continue }
+                // Any other size stops the broker's load() (MappedFileQueue.load): a short file is
+                // extended, a long one cut to the configured size (units never lie past it).
+                if file.size != cqSize { shortQueueFiles[file.relativePath] = file.size }
+                usable.append(file)
+            }
+            var queue = SimulatedConsumeQueue(topic: location.topic, queueId: location.queueId, fileSize: Int(cqSize), cache: cache, diskFiles: usable)
+            try queue.recover()
+            queueBounds[location.topic + "/" + String(location.queueId)] = queue.maxOffsetInQueue
+            queues.append((location, queue))
+        }
+        let coverage = IndexCoverage(layout)
+        // The index's hash chains need no log: checked on a second thread during the scan.
+        var indexStructure: Swift.Result<String?, StoreError> = .success(nil)
+        var scanResult: Swift.Result<LogEndScan, StoreError>!
+        let layout = self.layout
+        ParallelWork.run({ indexStructure = Swift.Result { () throws(StoreError) in try DerivedConsistency.indexStructureProblem(layout) } }) {
+            scanResult = Swift.Result { () throws(StoreError) in
+                try LogEndScan(files: files, fileSize: fileSize, options: checkOptions, queueBounds: queueBounds, coverage: coverage,
+                               damagedRecord: damagedRecord)
+            }
+        }
+        let scan = try scanResult.get()
         let midLog = scan.recordsAfterEnd > 0
+        let logMinOffset = files.first?.fromOffset ?? 0
 
         // The commitlog: cut the file holding the end, remove every later file.
         var commitLogChanges: [StoreChange] = []
@@ -93,24 +130,14 @@ public struct StoreRecoverer {
         }
         bytesCut = scan.bytesAfterEndNonZero
 
-        // Consume queues: what the broker's truncation would cut, what the log has beyond.
+        // Consume queues: what the broker's truncation would cut, what the log has beyond, and
+        // whether the units before the end agree with the log (else the queue is rebuilt).
         var queueActions: [RecoveryPlan.QueueAction] = []
-        var shortQueueFiles: [String: Int64] = [:]
-        var zeroLength: Set<String> = []
-        let cqSize = layout.consumeQueueFileSize
-        let cache = DiskCache()
         var seen = Set<String>()
-        for location in layout.consumeQueues {
-            var usable: [SegmentFile] = []
-            for file in location.files {
-                if file.size == 0 { zeroLength.insert(file.relativePath); continue }
-                // Any other size stops the broker's load() (MappedFileQueue.load): a short file is
-                // extended, a long one cut to the configured size (units never lie past it).
-                if file.size != cqSize { shortQueueFiles[file.relativePath] = file.size }
-                usable.append(file)
-            }
-            var queue = SimulatedConsumeQueue(topic: location.topic, queueId: location.queueId, fileSize: Int(cqSize), cache: cache, diskFiles: usable)
-            try queue.recover()
+        var firstHeaderDamage: (offset: Int64, reason: String)?
+        let reader = RecordReader(files: files, options: checkOptions)
+        for (location, simulated) in queues {
+            var queue = simulated
             let before = queue.maxOffsetInQueue
             var cut: Int64 = 0
             if queue.maxPhysicOffset >= scan.endOffset { cut = Int64(try queue.truncateDirtyLogicFiles(scan.endOffset)) }
@@ -118,9 +145,22 @@ public struct StoreRecoverer {
             seen.insert(key)
             let next = scan.queues[key]?.nextQueueOffset ?? 0
             let after = max(queue.maxOffsetInQueue, next)
-            queueActions.append(.init(topic: location.topic, queueId: location.queueId, unitsCut: cut,
-                                      unitsAdded: max(0, next - queue.maxOffsetInQueue), maxOffsetBefore: before, maxOffsetAfter: after))
+            let disagreement = try DerivedConsistency.queueDisagreement(
+                location, units: queue.maxOffsetInQueue, expected: scan.queues[key]?.expected ?? LogEndScan.QueueDigest(),
+                logMinOffset: logMinOffset, fileSize: cqSize)
+            // A queue that disagrees: is a unit naming a valid record of the right size that now
+            // says another queue, or no queue (PREPARED/ROLLBACK)? Then that record's header
+            // changed (outside the body CRC): the scan runs again, ending there.
+            if disagreement != nil, damagedRecord == nil,
+               let damage = try DerivedConsistency.headerDamage(location, units: queue.maxOffsetInQueue, logMinOffset: logMinOffset,
+                                                                endOffset: scan.endOffset, fileSize: cqSize, log: reader) {
+                firstHeaderDamage = firstHeaderDamage.map { $0.offset <= damage.offset ? $0 : damage } ?? damage
+            }
+            queueActions.append(.init(topic: location.topic, queueId: location.queueId, unitsCut: disagreement == nil ? cut : 0,
+                                      unitsAdded: disagreement == nil ? max(0, next - queue.maxOffsetInQueue) : 0,
+                                      maxOffsetBefore: before, maxOffsetAfter: disagreement == nil ? after : next, rebuild: disagreement))
         }
+        if let firstHeaderDamage { return try plan(damagedRecord: firstHeaderDamage) }
         for (key, facts) in scan.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
             guard let name = scan.queueNames[key] else { continue }
             queueActions.append(.init(topic: name.topic, queueId: name.queueId, unitsCut: 0, unitsAdded: facts.nextQueueOffset,
@@ -142,6 +182,15 @@ public struct StoreRecoverer {
             if header.endPhyOffset >= scan.endOffset { filesPastEnd.append(file.relativePath) }
         }
         var indexCutOnly = false
+        // Damage before the end (chains, entries naming records without their key, header
+        // fields): the whole index is rebuilt from the log.
+        if indexReason == nil, let problem = try indexStructure.get() {
+            indexReason = problem
+        } else if indexReason == nil,
+                  let problem = try DerivedConsistency.indexContentProblem(layout, digests: scan.indexDigests, coverage: coverage, logMinOffset: logMinOffset,
+                                                                           endOffset: scan.endOffset, checkOptions: checkOptions) {
+            indexReason = problem
+        }
         if indexReason == nil {
             if indexEnd >= scan.endOffset && scan.endOffset > 0 || (indexEnd >= 0 && scan.endOffset == 0) {
                 indexReason = "entries point at or past the end \(scan.endOffset)"
@@ -158,8 +207,9 @@ public struct StoreRecoverer {
         for stray in layout.strays where !stray.relativePath.hasPrefix("commitlog/") {
             guard stray.relativePath.hasPrefix("consumequeue/") || (stray.relativePath.hasPrefix("index/") && indexReason == nil) else { continue }
             let effect = StrayLoadRule.effect(of: stray, in: layout)
-            guard effect.blocksOrMisleadsLoad, let entry = try FileSystem.status(layout.root + "/" + stray.relativePath),
-                  entry.kind == .file else { continue }
+            // Directories too (a numeric directory in index/, any directory inside a queue
+            // directory): moved whole into the salvage directory, undo moves them back.
+            guard effect.blocksOrMisleadsLoad, try FileSystem.status(layout.root + "/" + stray.relativePath) != nil else { continue }
             strayChanges.append(StoreChange(stray.relativePath, .remove, reason: "stray: \(stray.reason); \(effect.explanation)"))
         }
 
@@ -190,7 +240,7 @@ public struct StoreRecoverer {
             checkpointBroken = checkpoint == nil
         }
         let anyChange = !commitLogChanges.isEmpty || !strayChanges.isEmpty || indexReason != nil || !metadataChanges.isEmpty
-            || queueActions.contains { $0.unitsCut > 0 || $0.unitsAdded > 0 } || layout.abortExists
+            || queueActions.contains { $0.unitsCut > 0 || $0.unitsAdded > 0 || $0.rebuild != nil } || layout.abortExists
         if layout.abortExists {
             metadataChanges.append(StoreChange("abort", .remove, reason: "the store is consistent again: the next start is a normal one"))
         }
