@@ -41,13 +41,14 @@ extension StoreLayout {
         knownIndexLayout ?? IndexFileLayout.infer(fileSize: Int(file.size))
     }
 
-    /// The geometry the entries of the first index files confirm (a few files at most: one
-    /// with two or more entries settles it for the store).
+    /// The geometry the entries of the index files confirm. Files of the most common size are
+    /// asked (a few at most: one with two or more entries settles it), so one resized file
+    /// cannot impose its size on the others.
     static func confirmedIndexGeometry(_ files: [SegmentFile]) -> IndexFileLayout? {
-        var tried = 0
-        for file in files where file.size > Int64(IndexHeader.size) {
-            guard tried < 3 else { break }
-            tried += 1
+        var filesBySize: [Int64: Int] = [:]
+        for file in files where file.size > Int64(IndexHeader.size) { filesBySize[file.size, default: 0] += 1 }
+        guard let size = filesBySize.max(by: { ($0.value, $0.key) < ($1.value, $1.key) })?.key else { return nil }
+        for file in files.filter({ $0.size == size }).prefix(3) {
             guard let region = try? MappedRegion(path: file.path, sequential: false) else { continue }
             if let geometry = region.withBytes({ IndexFileLayout.confirmed(byContents: $0) }) { return geometry }
         }

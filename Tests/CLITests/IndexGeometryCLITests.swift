@@ -41,4 +41,20 @@ import Testing
             #expect(try offsets(copy.store, query) == want, "\(query["topic"]!) \(query["key"]!)")
         }
     }
+
+    /// One index file grown by an entry's size still fits some geometry (N + 1 entries) on its
+    /// own; the store's geometry comes from the files of the common size, so only that file is
+    /// reported.
+    @Test func aResizedIndexFileIsTheOneReported() throws {
+        let copy = try StoreCopy("rocketmq-4.9.8/sync_flush")
+        defer { copy.remove() }
+        let names = try FileManager.default.contentsOfDirectory(atPath: copy.store + "/index").sorted()
+        try #require(names.count >= 2)
+        let handle = try #require(FileHandle(forUpdatingAtPath: copy.store + "/index/" + names[0]))
+        try handle.truncate(atOffset: try handle.seekToEnd() + 20)
+        try handle.close()
+        let verify = try CLI.run(["verify", "--format", "json", copy.store])
+        let files = jsonLines(verify).filter { ($0["code"] as? String)?.hasPrefix("index.") == true }.compactMap { $0["file"] as? String }
+        #expect(files == ["index/" + names[0]], "\(verify.stdout)")
+    }
 }
