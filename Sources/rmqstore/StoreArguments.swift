@@ -15,7 +15,7 @@ struct StoreArguments: ParsableArguments {
     @Option(name: .customLong("cq-file-size"), help: ArgumentHelp("Consume queue file size in bytes (mappedFileSizeConsumeQueue); inferred when omitted.", valueName: "bytes"))
     var cqFileSize: Int64?
 
-    @Option(help: ArgumentHelp("Index hash slots per file (maxHashSlotNum); inferred from the index file size when omitted.", valueName: "n"))
+    @Option(help: ArgumentHelp("Index hash slots per file (maxHashSlotNum); inferred from the index files (their entries, else their size) when omitted.", valueName: "n"))
     var indexSlots: Int?
 
     @Option(help: ArgumentHelp("Index entries per file (maxIndexNum); inferred when omitted.", valueName: "n"))
