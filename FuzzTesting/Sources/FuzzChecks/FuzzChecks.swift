@@ -7,6 +7,11 @@
 // AddressSanitizer (libFuzzer hands each input over in an allocation of exactly its size).
 
 import RocketMQFormat
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public enum FuzzChecks {
     /// Stops the process with a message naming the broken property.
@@ -22,6 +27,18 @@ public enum FuzzChecks {
     /// Big-endian integer at `offset`, 0 when the input is too short (for deriving parameters).
     static func parameter<T: FixedWidthInteger>(_ input: UnsafeRawBufferPointer, at offset: Int, as: T.Type = T.self) -> T {
         input.readBigEndian(T.self, at: offset) ?? 0
+    }
+
+    /// Byte equality by `memcmp`: the generic `elementsEqual` costs a call per byte, which
+    /// dominated the round-trip checks of large records.
+    static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let x = a.baseAddress, let y = b.baseAddress, a.count > 0 else { return true }
+        return memcmp(x, y, a.count) == 0
+    }
+
+    static func sameBytes(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        a.withUnsafeBytes { sameBytes($0, b) }
     }
 
     /// Every line the JSON writers produce must parse back as one JSON object. Parsing costs
