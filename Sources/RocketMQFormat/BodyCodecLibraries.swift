@@ -11,6 +11,7 @@ enum BodyCodecLibraries {
     struct LZ4: @unchecked Sendable {
         typealias Create = @convention(c) (UnsafeMutablePointer<OpaquePointer?>?, UInt32) -> Int
         typealias Free = @convention(c) (OpaquePointer?) -> Int
+        typealias Reset = @convention(c) (OpaquePointer?) -> Void
         typealias Decompress = @convention(c) (
             OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
             UnsafeRawPointer?, UnsafeMutablePointer<Int>?, UnsafeRawPointer?
@@ -20,6 +21,8 @@ enum BodyCodecLibraries {
 
         let create: Create
         let free: Free
+        /// LZ4F_resetDecompressionContext (lz4 ≥ 1.8): without it contexts are not reused.
+        let reset: Reset?
         let decompress: Decompress
         let isError: IsError
         let errorName: ErrorName
@@ -36,19 +39,41 @@ enum BodyCodecLibraries {
             let isError = library.function("LZ4F_isError", as: LZ4.IsError.self),
             let errorName = library.function("LZ4F_getErrorName", as: LZ4.ErrorName.self)
         else { return nil }
-        return LZ4(create: create, free: free, decompress: decompress, isError: isError, errorName: errorName)
+        return LZ4(
+            create: create, free: free, reset: library.function("LZ4F_resetDecompressionContext", as: LZ4.Reset.self),
+            decompress: decompress, isError: isError, errorName: errorName)
     }()
+
+    private static let spareLZ4Context = SpareCodecContext()
+
+    /// A context ready for a new frame: the spare one (reset: whatever the last caller left it
+    /// in, an error included) or a new one.
+    private static func takeLZ4Context(_ lz4: LZ4) -> OpaquePointer? {
+        if let reset = lz4.reset, let context = spareLZ4Context.take() {
+            reset(context)
+            return context
+        }
+        var context: OpaquePointer?
+        guard lz4.isError(lz4.create(&context, LZ4.apiVersion)) == 0 else { return nil }
+        return context
+    }
+
+    private static func returnLZ4Context(_ context: OpaquePointer, _ lz4: LZ4) {
+        guard lz4.reset != nil else {
+            _ = lz4.free(context)
+            return
+        }
+        if let displaced = spareLZ4Context.keep(context) { _ = lz4.free(displaced) }
+    }
 
     static func decompressLZ4(_ body: UnsafeRawBufferPointer, maxOutput: Int) -> Result<[UInt8], DecompressionError> {
         guard let lz4 else {
             return .failure(DecompressionError(.libraryUnavailable, "lz4: codec library not available (liblz4.so.1)"))
         }
-        var context: OpaquePointer?
-        let created = lz4.create(&context, LZ4.apiVersion)
-        guard lz4.isError(created) == 0, let context else {
+        guard let context = takeLZ4Context(lz4) else {
             return .failure(DecompressionError(.corrupt, "lz4: cannot create decompression context"))
         }
-        defer { _ = lz4.free(context) }
+        defer { returnLZ4Context(context, lz4) }
 
         let input = body.baseAddress!
         var position = 0
@@ -123,14 +148,19 @@ enum BodyCodecLibraries {
             isError: isError, errorName: errorName)
     }()
 
+    private static let spareZstdStream = SpareCodecContext()
+
     static func decompressZstd(_ body: UnsafeRawBufferPointer, maxOutput: Int) -> Result<[UInt8], DecompressionError> {
         guard let zstd else {
             return .failure(DecompressionError(.libraryUnavailable, "zstd: codec library not available (libzstd.so.1)"))
         }
-        guard let stream = zstd.create() else {
+        // ZSTD_initDStream below starts a new session on a reused stream (keeping its buffers).
+        guard let stream = spareZstdStream.take() ?? zstd.create() else {
             return .failure(DecompressionError(.corrupt, "zstd: cannot create decompression stream"))
         }
-        defer { _ = zstd.free(stream) }
+        defer {
+            if let displaced = spareZstdStream.keep(stream) { _ = zstd.free(displaced) }
+        }
         let initialized = zstd.initialize(stream)
         if zstd.isError(initialized) != 0 {
             return .failure(DecompressionError(.corrupt, "zstd: \(zstdErrorText(zstd.errorName(initialized)))"))

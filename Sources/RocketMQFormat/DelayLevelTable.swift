@@ -8,23 +8,36 @@ public struct DelayLevelTable: Sendable, Hashable {
     public let delays: [Int64]
 
     public init?(parsing text: String) {
+        // Java's `split(" ")` splits at every space char, so split the UTF-8 bytes (a Character
+        // split would also walk grapheme clusters), token by token: a bad token ends the parse
+        // without splitting the rest of a long text first.
         var delays: [Int64] = []
-        for token in text.split(separator: " ", omittingEmptySubsequences: false) {
-            guard let unit = token.last, token.count >= 2, let count = Int64(token.dropLast()) else { return nil }
-            let factor: Int64
-            switch unit {
-            case "s": factor = 1000
-            case "m": factor = 60_000
-            case "h": factor = 3_600_000
-            case "d": factor = 86_400_000
-            default: return nil
-            }
-            // Java computes `tu * num` in a long and wraps on overflow; so do we (a huge level
-            // in a broker config must not trap the tool reading it).
-            delays.append(count &* factor)
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        while true {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: " ")) ?? utf8.endIndex
+            guard let delay = Self.delay(token: utf8[start..<end]) else { return nil }
+            delays.append(delay)
+            guard end != utf8.endIndex else { break }
+            start = utf8.index(after: end)
         }
-        guard !delays.isEmpty else { return nil }
         self.delays = delays
+    }
+
+    /// One `<count><unit>` token (`1s`, `10m`, `2h`, `1d`) in milliseconds.
+    private static func delay(token: Substring.UTF8View) -> Int64? {
+        guard token.count >= 2, let unit = token.last, let count = Int64(Substring(token.dropLast())) else { return nil }
+        let factor: Int64
+        switch unit {
+        case UInt8(ascii: "s"): factor = 1000
+        case UInt8(ascii: "m"): factor = 60_000
+        case UInt8(ascii: "h"): factor = 3_600_000
+        case UInt8(ascii: "d"): factor = 86_400_000
+        default: return nil
+        }
+        // Java computes `tu * num` in a long and wraps on overflow; so do we (a huge level
+        // in a broker config must not trap the tool reading it).
+        return count &* factor
     }
 
     public var maxLevel: Int32 { Int32(delays.count) }

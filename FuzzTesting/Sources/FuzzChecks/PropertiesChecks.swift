@@ -35,7 +35,9 @@ extension FuzzChecks {
         if let table = DelayLevelTable(parsing: text) {
             _ = table.deliverTimestamp(level: table.maxLevel, storeTimestamp: Int64.max)
         }
-        if text.utf8.elementsEqual(input) {
+        // Valid UTF-8 (the String kept the bytes as they are).
+        var validated = text
+        if validated.withUTF8({ sameBytes(UnsafeRawBufferPointer($0), input) }) {
             require(JavaString.hashCode(utf8: input) == JavaString.hashCode(text), "hashCode(utf8:) differs from hashCode(String)")
             let split = input.firstIndex(of: UInt8(ascii: "#")) ?? input.count
             let topic = UnsafeRawBufferPointer(rebasing: input[0..<split])

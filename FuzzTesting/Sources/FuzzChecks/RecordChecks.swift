@@ -64,7 +64,7 @@ extension FuzzChecks {
         // A negative BODYLENGTH or PROPERTIESLENGTH passes Java's check (it reads them as
         // "none"), but the owned value keeps only the (empty) bytes, so it encodes 0 there.
         if view.bodyLength >= 0 && view.propertiesLength >= 0 {
-            require(encoded.elementsEqual(view.bytes), "re-encoded record differs from the accepted bytes")
+            require(sameBytes(encoded, view.bytes), "re-encoded record differs from the accepted bytes")
         }
         encoded.withUnsafeBytes { raw in
             guard case .message(let again) = RecordDecoder.decode(raw, at: 0), again.check.success,
