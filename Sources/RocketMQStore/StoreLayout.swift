@@ -149,8 +149,13 @@ public struct StoreLayout: Sendable {
             }
         }
 
-        // The index geometry is not in the files: without settings, take what the entries confirm.
+        // Broker settings the files do not record: the delays the schedule queues show, and the
+        // index geometry the entries confirm, unless given.
         var options = options
+        if !options.delayLevelsGiven, let table = options.delayLevels.adjusted(toObserved: observedDelays(
+            queues: queues, commitLogFiles: commitLogFiles, commitLogFileSize: commitLogFileSize)) {
+            options.delayLevels = table
+        }
         if options.maxHashSlotNum == nil, options.maxIndexNum == nil, let geometry = confirmedIndexGeometry(indexFiles) {
             options.maxHashSlotNum = geometry.hashSlotNum
             options.maxIndexNum = geometry.indexNum

@@ -85,7 +85,7 @@ extension Rmqstore.Replay {
             let sink = LineSink()
             defer { sink.flush() }
             if mutation.apply {
-                let config = engineConfig(storeArguments)
+                let config = engineConfig(layout)
                 let outcome = try rmqstore.run {
                     try DelayedReplay.apply(root: layout.root, config: config, now: now, selection: selection,
                                             salvageDirectory: mutation.salvageDir)
@@ -94,7 +94,7 @@ extension Rmqstore.Replay {
                 ReplayPlanPrinter(format: mutation.format).print(written: outcome.delivered, journal: outcome.journal, into: sink)
                 return
             }
-            let report = try rmqstore.run { try DelayedScan.scan(layout, now: now, delayLevels: storeArguments.options.delayLevels) }
+            let report = try rmqstore.run { try DelayedScan.scan(layout, now: now, delayLevels: layout.options.delayLevels) }
             ReplayPrinter(format: mutation.format).print(report, into: sink)
             let plan = DelayedDeliveryPlan(report, selection: selection)
             if mutation.format == .text { sink.writeLine("") }
@@ -188,7 +188,7 @@ extension Rmqstore.Replay {
             }
             if mutation.apply, let selection {
                 let outcome = try rmqstore.run {
-                    try TransactionReplay.apply(root: layout.root, config: engineConfig(storeArguments), now: now,
+                    try TransactionReplay.apply(root: layout.root, config: engineConfig(layout), now: now,
                                                 selection: selection, brokerHost: storeHost.flatMap(HostAddress.init(parsing:)))
                 }
                 ReplayPlanPrinter(format: mutation.format).print(outcome.plan, applied: true, into: sink)
@@ -212,9 +212,10 @@ extension Rmqstore.Replay {
     }
 }
 
-/// The engine settings for writing into an existing store: sizes come from its files.
-func engineConfig(_ arguments: StoreArguments) -> MessageStoreConfig {
+/// The engine settings for writing into an existing store: sizes come from its files; the
+/// delay levels are `--delay-levels`, else those its schedule queues show (see StoreLayout).
+func engineConfig(_ layout: StoreLayout) -> MessageStoreConfig {
     var config = MessageStoreConfig()
-    config.messageDelayLevel = arguments.delayLevels ?? DelayLevelTable.defaultLevels
+    config.messageDelayLevel = layout.options.delayLevels.text
     return config
 }

@@ -40,7 +40,7 @@ struct StoreArguments: ParsableArguments {
         StoreOptions(
             mappedFileSizeCommitLog: commitlogFileSize, mappedFileSizeConsumeQueue: cqFileSize,
             maxHashSlotNum: indexSlots, maxIndexNum: indexEntries,
-            delayLevels: delayLevels.flatMap(DelayLevelTable.init(parsing:)) ?? .default)
+            delayLevels: delayLevels.flatMap(DelayLevelTable.init(parsing:)))
     }
 
     /// Discovers the layout, turning store errors into the documented exit status.
