@@ -21,7 +21,7 @@ struct StoreArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Index entries per file (maxIndexNum); inferred when omitted.", valueName: "n"))
     var indexEntries: Int?
 
-    @Option(help: ArgumentHelp("messageDelayLevel, e.g. \"1s 5s 10s 30s 1m …\" (RocketMQ's default when omitted).", valueName: "levels"))
+    @Option(help: ArgumentHelp("messageDelayLevel, e.g. \"1s 5s 10s 30s 1m …\" (when omitted: RocketMQ's default, with the delays the store's schedule queues show).", valueName: "levels"))
     var delayLevels: String?
 
     func validate() throws {
