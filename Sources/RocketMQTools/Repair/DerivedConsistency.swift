@@ -100,7 +100,7 @@ enum DerivedConsistency {
     /// the caller (StoreRecoverer.headerProblem). Nil when every file keeps the rules.
     static func indexStructureProblem(_ layout: StoreLayout) throws(StoreError) -> String? {
         for file in layout.indexFiles {
-            guard let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size)) else { continue }
+            guard let indexLayout = layout.indexLayout(of: file), indexLayout.fileSize == Int(file.size) else { continue }
             let region = try MappedRegion(path: file.path, sequential: false)
             let problem: String? = region.withBytes { bytes -> String? in
                 guard let view = try? IndexFileView(bytes: bytes, layout: indexLayout) else { return nil }
@@ -137,7 +137,7 @@ enum DerivedConsistency {
         let digested = Set(coverage.ranges.map(\.file))
         let log = RecordReader(files: layout.commitLogFiles, options: checkOptions)
         for (i, file) in layout.indexFiles.enumerated() {
-            guard let indexLayout = IndexFileLayout.infer(fileSize: Int(file.size)) else { continue }
+            guard let indexLayout = layout.indexLayout(of: file), indexLayout.fileSize == Int(file.size) else { continue }
             let region = try MappedRegion(path: file.path, sequential: false)
             let problem: String? = try region.withBytes { (bytes) throws(StoreError) -> String? in
                 guard let view = try? IndexFileView(bytes: bytes, layout: indexLayout) else { return nil }
