@@ -32,13 +32,7 @@ public final class LineSink {
 
     /// Writes one line given as bytes without the trailing newline.
     public func writeLine(_ bytes: [UInt8]) {
-        if let collector {
-            collector(String(decoding: bytes, as: UTF8.self))
-            return
-        }
-        buffer.append(contentsOf: bytes)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 20 { flush() }
+        bytes.withUnsafeBytes { writeLine($0) }
     }
 
     /// Writes one line given as bytes without the trailing newline (no copy for the caller).

@@ -156,6 +156,12 @@ extension ContentDigest {
     /// A directory tree's digest: SHA-256 over each entry's relative path (and, for files,
     /// `of(file)`), in name order: two trees with the same files and bytes have the same one.
     public static func tree(_ path: String) throws(StoreError) -> String {
+        try tree(path) { (file) throws(StoreError) in try of(file) ?? "-" }
+    }
+
+    /// The tree digest with `fileDigest` for each file (journal version 1 recorded whole-file
+    /// SHA-256s: `DurableFile.treeDigest`).
+    static func tree(_ path: String, fileDigest: (String) throws(StoreError) -> String) throws(StoreError) -> String {
         var lines: [UInt8] = []
         func walk(_ directory: String, _ prefix: String) throws(StoreError) {
             for entry in try FileSystem.list(directory) {
@@ -164,7 +170,7 @@ extension ContentDigest {
                     lines += Array("d \(relative)\n".utf8)
                     try walk(directory + "/" + entry.name, relative)
                 } else {
-                    lines += Array("f \(relative) \(try of(directory + "/" + entry.name) ?? "-")\n".utf8)
+                    lines += Array("f \(relative) \(try fileDigest(directory + "/" + entry.name))\n".utf8)
                 }
             }
         }

@@ -205,19 +205,6 @@ extension DurableFile {
     /// A digest of a directory tree: SHA-256 over each file's relative path and SHA-256, in
     /// name order (so two trees with the same files and bytes have the same digest).
     public static func treeDigest(_ path: String) throws(StoreError) -> String {
-        var lines: [UInt8] = []
-        func walk(_ directory: String, _ prefix: String) throws(StoreError) {
-            for entry in try FileSystem.list(directory) {
-                let relative = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
-                if entry.kind == .directory {
-                    lines += Array("d \(relative)\n".utf8)
-                    try walk(directory + "/" + entry.name, relative)
-                } else {
-                    lines += Array("f \(relative) \(try sha256(directory + "/" + entry.name))\n".utf8)
-                }
-            }
-        }
-        try walk(path, "")
-        return SHA256.hexDigest(lines)
+        try ContentDigest.tree(path) { (file) throws(StoreError) in try sha256(file) }
     }
 }
