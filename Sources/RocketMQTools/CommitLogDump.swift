@@ -49,6 +49,30 @@ public struct CommitLogDump {
         let pipeline = format == .json && jobs > 1 ? MessageLinePipeline(describer: describer, workers: jobs, batchSize: max(1, batchSize)) : nil
         var currentName = ""
         var currentFromOffset: Int64 = 0
+        func visitMessage(_ record: MessageRecordView) -> CommitLogWalker.Control {
+            if sink.isClosed { return .finish }
+            let offset = currentFromOffset + Int64(record.position)
+            if offset >= filter.toOffset { return .finish }
+            summary.messages += 1
+            summary.bytes += Int64(max(record.totalSize, 0))
+            if !record.check.success { summary.damaged += 1 }
+            guard filter.matches(record, physicalOffset: offset) else { return .proceed }
+            if let limit = filter.limit, summary.printed >= limit { return .finish }
+            summary.printed += 1
+            if let pipeline {
+                pipeline.append(record, file: currentName, fileFromOffset: currentFromOffset, into: sink)
+            } else if format == .json {
+                writer.reset()
+                describer.writeMessage(record, file: currentName, fileFromOffset: currentFromOffset, into: &writer)
+                writer.withBytes { sink.writeLine($0) }
+            } else {
+                sink.writeLine(describer.describe(record, fileFromOffset: currentFromOffset))
+                if hexView {
+                    sink.writeLine(HexDump.format(record.bytes, startOffset: offset, indent: "  "))
+                }
+            }
+            return .proceed
+        }
         func visit(_ event: CommitLogWalker.Event) -> CommitLogWalker.Control {
             if sink.isClosed { return .finish }
             writer.reset()
@@ -72,25 +96,7 @@ public struct CommitLogDump {
             case .message(_, let record):
                 // The file from its fileStart event: binding it here would copy (retain) its
                 // strings for every record.
-                let offset = currentFromOffset + Int64(record.position)
-                if offset >= filter.toOffset { return .finish }
-                summary.messages += 1
-                summary.bytes += Int64(max(record.totalSize, 0))
-                if !record.check.success { summary.damaged += 1 }
-                guard filter.matches(record, physicalOffset: offset) else { return .proceed }
-                if let limit = filter.limit, summary.printed >= limit { return .finish }
-                summary.printed += 1
-                if let pipeline {
-                    pipeline.append(record, file: currentName, fileFromOffset: currentFromOffset, into: sink)
-                } else if format == .json {
-                    describer.writeMessage(record, file: currentName, fileFromOffset: currentFromOffset, into: &writer)
-                    writer.withBytes { sink.writeLine($0) }
-                } else {
-                    sink.writeLine(describer.describe(record, fileFromOffset: currentFromOffset))
-                    if hexView {
-                        sink.writeLine(HexDump.format(record.bytes, startOffset: offset, indent: "  "))
-                    }
-                }
+                return visitMessage(record)
             case .blank(let file, let blank):
                 summary.blanks += 1
                 let offset = file.fromOffset + Int64(blank.position)
@@ -122,9 +128,10 @@ public struct CommitLogDump {
             if file.fromOffset + max(file.size, 1) <= filter.fromOffset { continue }
             if file.fromOffset >= filter.toOffset { break }
             let region = try MappedRegion(path: file.path)
+            let zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
             let control = try region.withBytes { bytes in
                 defer { pipeline?.finishPending(into: sink) }
-                return try walker.walkFile(file, bytes: bytes, visit)
+                return try walker.walkFile(file, bytes: bytes, zeroFrom: zeroFrom, visit, checkedMessage: visitMessage)
             }
             if pipeline != nil {
                 DispatchQueue.global().async(group: unmapping) { withExtendedLifetime(region) {} }

@@ -45,12 +45,14 @@ final class MessageLinePipeline {
     /// Queues `record` (of `file`) for formatting; may write earlier batches to `sink`.
     func append(_ record: MessageRecordView, file: String, fileFromOffset: Int64, into sink: LineSink) {
         var batch = batches[filling]
+        var count = batch.records.count
         // A batch holds one file's records (file names are their start offsets).
-        if !batch.records.isEmpty && batch.fileFromOffset != fileFromOffset {
+        if count != 0 && batch.fileFromOffset != fileFromOffset {
             submitFilling(into: sink)
             batch = batches[filling]
+            count = 0
         }
-        if batch.records.isEmpty {
+        if count == 0 {
             if batch.file != file {
                 // A private copy: the workers' retains of the name must not share a
                 // reference count with the walking thread's copies (cache-line ping-pong).
@@ -59,7 +61,7 @@ final class MessageLinePipeline {
             batch.fileFromOffset = fileFromOffset
         }
         batch.records.append(record)
-        if batch.records.count >= batchSize { submitFilling(into: sink) }
+        if count + 1 >= batchSize { submitFilling(into: sink) }
     }
 
     /// Formats everything queued and writes it to `sink`, oldest first.
@@ -75,9 +77,11 @@ final class MessageLinePipeline {
         batch.submitted = true
         let describer = describer
         queue.async {
+            // Locals: each read of a class property is a dynamic exclusivity check.
+            let file = batch.file, fileFromOffset = batch.fileFromOffset
             batch.lines.reset()
             for record in batch.records {
-                describer.writeMessage(record, file: batch.file, fileFromOffset: batch.fileFromOffset, into: &batch.lines)
+                describer.writeMessage(record, file: file, fileFromOffset: fileFromOffset, into: &batch.lines)
                 batch.lines.newline()
             }
             batch.done.signal()
