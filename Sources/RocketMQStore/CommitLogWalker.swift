@@ -41,6 +41,7 @@ public struct CommitLogWalker {
             if file.fromOffset >= toOffset { break }
             let region = try MappedRegion(path: file.path)
             let zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
+            region.prefetch(upTo: zeroFrom)
             let control = try region.withBytes { bytes in
                 try walkFile(file, bytes: bytes, zeroFrom: zeroFrom, visit)
             }

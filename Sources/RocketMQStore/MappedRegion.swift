@@ -15,6 +15,8 @@ public final class MappedRegion: @unchecked Sendable {
     public let path: String
     public let count: Int
     private let base: UnsafeRawPointer?
+    // Set once by `prefetch(upTo:)` on the owning thread, cancelled before the unmap.
+    private var prefetcher: MappingPrefetch?
 
     /// Maps `path` read-only. `sequential` hints the kernel to read ahead (a full walk).
     public init(path: String, sequential: Bool = true) throws(StoreError) {
@@ -44,7 +46,17 @@ public final class MappedRegion: @unchecked Sendable {
     }
 
     deinit {
+        prefetcher?.cancel()
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+
+    /// Maps the pages of `[0, end)` into the page table on a helper thread, ahead of a
+    /// sequential reader (`MappingPrefetch`). `end` is where the data ends (`SparseFile.dataEnd`):
+    /// pages of a trailing hole are left alone. Call once, before reading.
+    public func prefetch(upTo end: Int) {
+        let end = min(end, count)
+        guard prefetcher == nil, let base, end >= 2 * MappingPrefetch.step else { return }
+        prefetcher = MappingPrefetch(base: base, end: end)
     }
 
     /// The mapped bytes; valid while this object is alive.

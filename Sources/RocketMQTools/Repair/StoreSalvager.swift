@@ -94,6 +94,7 @@ public struct StoreSalvager {
 
         for file in layout.commitLogFiles where file.size > 0 {
             let region = try MappedRegion(path: file.path)
+            region.prefetch(upTo: Int(clamping: SparseFile.dataEnd(ofFileAt: file.path)))
             var failure: StoreError?
             region.withBytes { bytes in
                 var p = 0

@@ -1,0 +1,62 @@
+// Maps a read-only region's pages into the page table on a helper thread, ahead of a reader.
+//
+// A sequential walk of a mapped 1 GiB commitlog spends about a fifth of its time in the kernel
+// setting up page-table entries, one fault (16 pages) at a time, on the walking thread.
+// MADV_POPULATE_READ (Linux 5.14) does the same work in bulk; on a helper thread it runs ahead
+// of the walk, whose reads then find the pages mapped. Nothing changes but where the kernel's
+// work happens: a kernel without it, or a failure, just leaves the walk to fault as before.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+final class MappingPrefetch: @unchecked Sendable {
+    // `base` and `end` are immutable; `cancelled` is the only state both threads touch.
+    private let base: UnsafeRawPointer
+    private let end: Int
+    private let cancelled = Atomic<Bool>(false)
+    private var thread = pthread_t()
+    private var started = false
+
+    /// The populate step: small enough that a cancelled helper stops within a millisecond or two.
+    static let step = 16 << 20
+    /// `MADV_POPULATE_READ`; Glibc exports it only with recent kernel headers.
+    private static let populateRead: Int32 = 22
+
+    /// Starts populating `[0, end)` of the mapping at `base`.
+    init(base: UnsafeRawPointer, end: Int) {
+        self.base = base
+        self.end = end
+        let opaque = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, { raw in
+            let prefetch = Unmanaged<MappingPrefetch>.fromOpaque(raw!).takeRetainedValue()
+            prefetch.run()
+            return nil
+        }, opaque)
+        if created == 0 {
+            started = true
+        } else {
+            Unmanaged<MappingPrefetch>.fromOpaque(opaque).release()
+        }
+    }
+
+    private func run() {
+        var offset = 0
+        while offset < end, !cancelled.load(ordering: .relaxed) {
+            let length = min(Self.step, end - offset)
+            guard madvise(UnsafeMutableRawPointer(mutating: base + offset), length, Self.populateRead) == 0 else { return }
+            offset += length
+        }
+    }
+
+    /// Stops the helper and waits for it: the mapping may be unmapped after this returns.
+    func cancel() {
+        guard started else { return }
+        started = false
+        cancelled.store(true, ordering: .relaxed)
+        pthread_join(thread, nil)
+    }
+}
