@@ -48,6 +48,7 @@ struct CommitLogFileScanner: Sendable {
             prepared.region = region
             prepared.zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
             let limit = min(region.count, prepared.zeroFrom)
+            region.prefetch(upTo: limit)
             guard chunkSize < limit else { return prepared }
             region.withBytes { bytes in
                 var boundary = chunkSize
