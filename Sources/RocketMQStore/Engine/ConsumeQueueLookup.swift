@@ -23,8 +23,7 @@ struct ConsumeQueueLookup {
     }
 
     private static func matches(_ slot: Slot, _ hash: Int, _ topic: UnsafeRawBufferPointer, _ queueId: Int32) -> Bool {
-        slot.hash == hash && slot.queueId == queueId && slot.topic.count == topic.count
-            && slot.topic.withUnsafeBytes { $0.elementsEqual(topic) }
+        slot.hash == hash && slot.queueId == queueId && ByteComparison.equal(slot.topic, topic)
     }
 
     mutating func find(topic: UnsafeRawBufferPointer, queueId: Int32) -> ConsumeQueueWriter? {

@@ -296,7 +296,7 @@ struct QueueTable {
         var s = h & (slots.count - 1)
         while slots[s] >= 0 {
             let i = Int(slots[s])
-            if hashes[i] == h && names[i].queueId == queueId && names[i].topic.withUnsafeBytes({ $0.elementsEqual(topic) }) { return i }
+            if hashes[i] == h && names[i].queueId == queueId && ByteComparison.equal(names[i].topic, topic) { return i }
             s = (s + 1) & (slots.count - 1)
         }
         let i = names.count
