@@ -104,8 +104,9 @@ public struct CommitLogWalker {
     /// `RecordDecoder.decode`, reading no further than `zeroFrom` when that gives the same
     /// answer: a record that passes its check over the data part reads only its own bytes,
     /// so it is the same record over the whole file; and "zero-filled to the end" over the
-    /// data part is the same verdict over the whole file. Anything else (a blank marker, which counts the bytes to the file's end, damage)
-    /// is decoded again over the whole file, so the entry is always the whole file's.
+    /// data part is the same verdict over the whole file. Anything else (a blank marker, which
+    /// counts the bytes to the file's end; damage) is decoded again over the whole file, so the
+    /// entry is always the whole file's.
     @inlinable
     public static func decode(
         _ bytes: UnsafeRawBufferPointer, at position: Int, zeroFrom: Int, options: RecordCheckOptions
