@@ -53,12 +53,21 @@ public struct CommitLogWalker {
     /// `zeroFrom` is where the file's trailing hole starts (`SparseFile.dataEnd`): every byte
     /// from there reads as zero, so the check that the rest of the file is zeros stops there
     /// instead of faulting in the hole's pages (most of a fresh 1 GiB file).
-    /// `checkedMessage`, when given, receives each message that passes its check instead of
-    /// `visit`: no `Event` is built for it (an event copies the record and retains the file,
-    /// a measurable cost per record in a million-record dump).
+    /// A `checkedMessage` closure (the overload below) receives each message that passes its
+    /// check instead of `visit`: no `Event` is built for it (an event copies the record and
+    /// retains the file, a measurable cost per record in a million-record dump).
+    public func walkFile(
+        _ file: SegmentFile, bytes: UnsafeRawBufferPointer, zeroFrom: Int = .max, _ visit: (Event) throws -> Control
+    ) throws -> Control {
+        try walkFile(file, bytes: bytes, zeroFrom: zeroFrom, visit, checkedMessage: { try visit(.message(file, $0)) })
+    }
+
+    /// `walkFile` with the messages that pass their check handed to `checkedMessage`. (Not an
+    /// optional closure: that would make it escaping, and the captures of an escaping closure
+    /// are boxed and checked for exclusive access at run time, per record.)
     public func walkFile(
         _ file: SegmentFile, bytes: UnsafeRawBufferPointer, zeroFrom: Int = .max,
-        _ visit: (Event) throws -> Control, checkedMessage: ((MessageRecordView) throws -> Control)? = nil
+        _ visit: (Event) throws -> Control, checkedMessage: (MessageRecordView) throws -> Control
     ) throws -> Control {
         switch try visit(.fileStart(file)) {
         case .finish: return .finish
@@ -72,7 +81,7 @@ public struct CommitLogWalker {
             let control: Control
             switch entry {
             case .message(let record):
-                if let checkedMessage, record.check.success {
+                if record.check.success {
                     control = try checkedMessage(record)
                 } else {
                     control = try visit(.message(file, record))

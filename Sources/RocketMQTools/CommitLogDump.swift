@@ -50,7 +50,9 @@ public struct CommitLogDump {
         var currentName = ""
         var currentFromOffset: Int64 = 0
         func visitMessage(_ record: MessageRecordView) -> CommitLogWalker.Control {
-            if sink.isClosed { return .finish }
+            // A closed output (`| head`) is noticed within a batch's worth of records: reading
+            // the sink's state is a dynamic exclusivity check, too dear per record.
+            if summary.messages & 255 == 0 && sink.isClosed { return .finish }
             let offset = currentFromOffset + Int64(record.position)
             if offset >= filter.toOffset { return .finish }
             summary.messages += 1
@@ -60,7 +62,7 @@ public struct CommitLogDump {
             if let limit = filter.limit, summary.printed >= limit { return .finish }
             summary.printed += 1
             if let pipeline {
-                pipeline.append(record, file: currentName, fileFromOffset: currentFromOffset, into: sink)
+                pipeline.append(record, fileFromOffset: currentFromOffset, into: sink)
             } else if format == .json {
                 writer.reset()
                 describer.writeMessage(record, file: currentName, fileFromOffset: currentFromOffset, into: &writer)
@@ -84,6 +86,7 @@ public struct CommitLogDump {
                 summary.files += 1
                 currentName = file.name
                 currentFromOffset = file.fromOffset
+                pipeline?.startFile(name: file.name)
                 guard structure else { return .proceed }
                 if format == .json {
                     describer.writeFileStart(name: file.name, fromOffset: file.fromOffset, size: file.size,

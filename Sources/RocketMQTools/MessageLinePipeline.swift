@@ -20,9 +20,20 @@ final class MessageLinePipeline {
         var records: [MessageRecordView] = []
         var file = ""
         var fileFromOffset: Int64 = 0
-        var lines = JSONLineWriter(capacity: 1 << 16)
         var submitted = false
         let done = DispatchSemaphore(value: 0)
+        // The worker's writer state, changed for every field it writes, on cache lines of its
+        // own: next to the object header (whose reference count the walking thread changes
+        // for every record it queues) it made the two threads' caches fight over one line.
+        private let gap = CacheLinePadding()
+        var lines = JSONLineWriter(capacity: 1 << 16)
+        private let gapAfter = CacheLinePadding()
+    }
+
+    /// 128 bytes: two cache lines, also against the adjacent-line prefetcher.
+    private struct CacheLinePadding {
+        let words: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64,
+                    Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     }
 
     private let describer: RecordDescriber
@@ -42,8 +53,15 @@ final class MessageLinePipeline {
         }
     }
 
-    /// Queues `record` (of `file`) for formatting; may write earlier batches to `sink`.
-    func append(_ record: MessageRecordView, file: String, fileFromOffset: Int64, into sink: LineSink) {
+    /// The name of the file whose records `append` gets next (set at each file's start: a
+    /// String handed along with every record would be retained and released per record).
+    private var fileName = ""
+
+    func startFile(name: String) { fileName = name }
+
+    /// Queues `record` (of the file at `fileFromOffset`, named by `startFile`) for formatting;
+    /// may write earlier batches to `sink`.
+    func append(_ record: MessageRecordView, fileFromOffset: Int64, into sink: LineSink) {
         var batch = batches[filling]
         var count = batch.records.count
         // A batch holds one file's records (file names are their start offsets).
@@ -53,10 +71,10 @@ final class MessageLinePipeline {
             count = 0
         }
         if count == 0 {
-            if batch.file != file {
+            if batch.file != fileName {
                 // A private copy: the workers' retains of the name must not share a
                 // reference count with the walking thread's copies (cache-line ping-pong).
-                batch.file = String(decoding: Array(file.utf8), as: UTF8.self)
+                batch.file = String(decoding: Array(fileName.utf8), as: UTF8.self)
             }
             batch.fileFromOffset = fileFromOffset
         }
