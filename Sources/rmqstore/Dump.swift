@@ -107,7 +107,7 @@ extension Rmqstore {
                     filter.limit = 1
                 }
                 dump.filter = filter
-                try RocketMQStoreCLI.run { try dump.run(layout, into: sink) }
+                try RocketMQStoreCLI.run { _ = try dump.run(layout, into: sink) }
             case .consumequeue, .index, .checkpoint, .config:
                 var failed = false
                 try RocketMQStoreCLI.run {

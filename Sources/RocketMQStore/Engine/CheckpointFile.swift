@@ -10,7 +10,7 @@ public final class CheckpointFile: @unchecked Sendable {
     private let physic = Atomic<Int64>(0)
     private let logics = Atomic<Int64>(0)
     private let index = Atomic<Int64>(0)
-    private let flushLock = Mutex<Void>(())
+    private let flushLock = Locked<Void>(())
 
     /// Opens the store's checkpoint, creating a zeroed one when it is missing.
     public init(storeRoot: String) throws(StoreError) {

@@ -11,12 +11,11 @@ import Glibc
 import Musl
 #endif
 import RocketMQFormat
-import Synchronization
 
 public final class IndexWriter: @unchecked Sendable {
     public let directory: String
     public let layout: IndexFileLayout
-    private let fileList = Mutex<[IndexFile]>([])
+    private let fileList = Locked<[IndexFile]>([])
     /// Called after a full file was flushed on rotation, with its endTimestamp: the store sets
     /// `checkpoint.indexMsgTimestamp` and flushes the checkpoint (§8.5).
     public var onFullFileFlushed: (@Sendable (Int64) -> Void)?

@@ -14,8 +14,8 @@ public final class MappedFileQueue: @unchecked Sendable {
     public let mappedFileSize: Int
     /// Create the next file ahead of time (the commitlog's allocate service).
     public let preallocatesNextFile: Bool
-    private let files = Mutex<[MappedFile]>([])
-    private let spare = Mutex<MappedFile?>(nil)
+    private let files = Locked<[MappedFile]>([])
+    private let spare = Locked<MappedFile?>(nil)
     private let flushedWhereValue = Atomic<Int64>(0)
 
     public init(directory: String, mappedFileSize: Int, preallocatesNextFile: Bool = false) {

@@ -13,7 +13,7 @@ public final class ReputService: @unchecked Sendable {
     private let work = ConditionLock()
     private var thread: BackgroundThread?
     /// First dispatch error (an I/O failure writing a consume queue or index file).
-    private let failure = Mutex<StoreError?>(nil)
+    private let failure = Locked<StoreError?>(nil)
 
     init(commitLog: CommitLog, dispatcher: StoreDispatcher) {
         self.commitLog = commitLog

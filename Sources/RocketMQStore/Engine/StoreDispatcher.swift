@@ -12,7 +12,7 @@ public final class StoreDispatcher: @unchecked Sendable {
     public let delayLevels: DelayLevelTable
     /// nil when `messageIndexEnable` is false.
     public let index: IndexWriter?
-    private let queues = Mutex<[String: [Int32: ConsumeQueueWriter]]>([:])
+    private let queues = Locked<[String: [Int32: ConsumeQueueWriter]]>([:])
     private let logicsTimestamp = Atomic<Int64>(0)
     /// Only the dispatching thread uses it (dispatch is single-threaded, like the reput service).
     nonisolated(unsafe) private var lookup = ConsumeQueueLookup()

@@ -59,7 +59,7 @@ struct CommitLogVerifier {
             for c in file.starts.indices { items.append((f, c)) }
         }
         let work = items
-        let results = Mutex<[[CommitLogFileScanner.ChunkScan?]]>(
+        let results = Locked<[[CommitLogFileScanner.ChunkScan?]]>(
             prepared.map { Array(repeating: nil, count: $0.starts.count) })
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(options.jobs, work.count)) { _ in

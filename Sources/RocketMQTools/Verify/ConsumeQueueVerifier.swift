@@ -50,7 +50,7 @@ struct ConsumeQueueVerifier: @unchecked Sendable {  // LogFacts' map is immutabl
             var batchStart = 0
             while batchStart < queues.count {
                 let batch = Array(queues[batchStart..<min(queues.count, batchStart + batchSize)])
-                let results = Mutex<[QueueResult?]>(Array(repeating: nil, count: batch.count))
+                let results = Locked<[QueueResult?]>(Array(repeating: nil, count: batch.count))
                 let next = Atomic<Int>(0)
                 let downgraded = collector.downgradedToInfo
                 DispatchQueue.concurrentPerform(iterations: min(jobs, batch.count)) { _ in

@@ -164,7 +164,7 @@ struct IndexVerifier: @unchecked Sendable {  // LogFacts' map is immutable once 
             let parts = min(jobs * 4, count / 1024)
             let ranges = (0..<parts).map { i in (1 + (count - 1) * i / parts)..<(1 + (count - 1) * (i + 1) / parts) }
             let shared = SharedView(view: view, reached: reached)
-            let results = Mutex<[RangeResult?]>(Array(repeating: nil, count: parts))
+            let results = Locked<[RangeResult?]>(Array(repeating: nil, count: parts))
             let next = Atomic<Int>(0)
             let downgraded = collector.downgradedToInfo
             DispatchQueue.concurrentPerform(iterations: min(jobs, parts)) { _ in

@@ -16,14 +16,13 @@
 
 import RocketMQFormat
 import RocketMQStore
-import Synchronization
 
 final class TransactionLinks: Sendable {
     private let files: [SegmentFile]
     /// The first commitlog file's start: a link below it names an expired record.
     private let minOffset: Int64
     private let options: RecordCheckOptions
-    private let regions: Mutex<[Int: MappedRegion]> = Mutex([:])
+    private let regions: Locked<[Int: MappedRegion]> = Locked([:])
 
     init(files: [SegmentFile], options: RecordCheckOptions) {
         self.files = files
