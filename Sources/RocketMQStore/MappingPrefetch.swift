@@ -4,7 +4,8 @@
 // setting up page-table entries, one fault (16 pages) at a time, on the walking thread.
 // MADV_POPULATE_READ (Linux 5.14) does the same work in bulk; on a helper thread it runs ahead
 // of the walk, whose reads then find the pages mapped. Nothing changes but where the kernel's
-// work happens: a kernel without it, or a failure, just leaves the walk to fault as before.
+// work happens: a kernel without it, or a failure, just leaves the walk to fault as before. It
+// maps only pages already in the page cache (mincore), so it never starts disk reads of its own.
 
 #if canImport(Glibc)
 import Glibc
@@ -44,10 +45,22 @@ final class MappingPrefetch: @unchecked Sendable {
     }
 
     private func run() {
+        let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
+        var resident = [UInt8](repeating: 0, count: Self.step / pageSize + 1)
         var offset = 0
         while offset < end, !cancelled.load(ordering: .relaxed) {
             let length = min(Self.step, end - offset)
-            guard madvise(UnsafeMutableRawPointer(mutating: base + offset), length, Self.populateRead) == 0 else { return }
+            let start = UnsafeMutableRawPointer(mutating: base + offset)
+            // Only a step whose pages are all in the page cache: populating the rest would read
+            // from disk ahead of the reader, and on a machine with less memory than the file the
+            // pages read could be evicted again before the reader gets to them.
+            let cached = resident.withUnsafeMutableBufferPointer { vector in
+                mincore(start, length, vector.baseAddress) == 0
+                    && vector.prefix((length + pageSize - 1) / pageSize).allSatisfy { $0 & 1 != 0 }
+            }
+            if cached {
+                guard madvise(start, length, Self.populateRead) == 0 else { return }
+            }
             offset += length
         }
     }

@@ -199,6 +199,10 @@ public struct StoreSalvager {
             return "SYSFLAG has bits set above bit 10 (record.bad-sysflag)"
         }
         if record.queueId < 0 { return "QUEUEID \(record.queueId) is negative" }
+        // The broker writes crc32 of the body, 0 for none; RocketMQ's check skips an empty body.
+        if record.bodyLength <= 0 && record.bodyCRC != 0 {
+            return "BODYCRC \(record.bodyCRC) of a record without body bytes (record.crc-mismatch: the CRC of no bytes is 0)"
+        }
         // A topic becomes a directory name: RocketMQ's topic names never hold '/' or NUL, nor are "." or "..".
         let topic = record.topicBytes
         if topic.contains(0x2F) || topic.contains(0) || topic.elementsEqual(".".utf8) || topic.elementsEqual("..".utf8) {

@@ -243,6 +243,15 @@ struct CommitLogFileScanner: Sendable {
                 position: 0, physicalOffset: physical, code: "record.bad-topic-length",
                 message: "V1 topic length must be 1...127", expected: "1...127", found: String(record.topicLength))
         }
+        // A null or empty body has BODYCRC 0, and the broker always recomputes it (§4); RocketMQ
+        // checks the CRC only for a body of length > 0, so a changed BODYCRC of an empty body is
+        // damage only this check sees.
+        if record.bodyLength <= 0 && record.bodyCRC != 0 {
+            return PendingFailure(
+                position: 0, physicalOffset: physical, code: "record.crc-mismatch",
+                message: "BODYCRC of a record without body bytes is not 0, the CRC of no bytes (RocketMQ checks it only for a body)",
+                expected: "0", found: String(record.bodyCRC))
+        }
         // [5.x] property CRC: covers the header fields the body CRC does not (§4).
         if record.propertiesLength >= Int16(PropertyCRC.reservedLength) {
             let properties = record.propertiesBytes
