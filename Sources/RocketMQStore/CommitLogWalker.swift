@@ -40,8 +40,7 @@ public struct CommitLogWalker {
             if file.fromOffset + max(file.size, 1) <= fromOffset { continue }
             if file.fromOffset >= toOffset { break }
             let region = try MappedRegion(path: file.path)
-            let zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
-            region.prefetch(upTo: zeroFrom)
+            let zeroFrom = region.prefetchDataPart()
             let control = try region.withBytes { bytes in
                 try walkFile(file, bytes: bytes, zeroFrom: zeroFrom, visit)
             }
@@ -116,8 +115,8 @@ public struct CommitLogWalker {
     /// data part is the same verdict over the whole file. Anything else (a blank marker, which
     /// counts the bytes to the file's end; damage) is decoded again over the whole file, so the
     /// entry is always the whole file's.
-    @inlinable
-    public static func decode(
+    @inline(__always)
+    static func decode(
         _ bytes: UnsafeRawBufferPointer, at position: Int, zeroFrom: Int, options: RecordCheckOptions
     ) -> CommitLogEntry {
         // At least the 8 bytes of TOTALSIZE + MAGIC, so that an end at (or just before) the

@@ -37,31 +37,4 @@ extension FileSystem {
         }
         return true
     }
-
-    private static func openForReading(_ path: String) throws(StoreError) -> Int32 {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            throw StoreError(.io, path: path, "cannot open: \(errorText(code))", errno: code)
-        }
-        return fd
-    }
-
-    /// `pread` until `count` bytes or the end of the file; returns the bytes read.
-    private static func readFully(
-        _ fd: Int32, path: String, into buffer: UnsafeMutableRawBufferPointer, count: Int, at offset: Int64
-    ) throws(StoreError) -> Int {
-        var done = 0
-        while done < count {
-            let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                throw StoreError(.io, path: path, offset: offset + Int64(done), "read failed: \(errorText(code))", errno: code)
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return done
-    }
 }

@@ -76,11 +76,7 @@ public enum FileSystem {
 
     /// Reads a whole (small) file.
     public static func readFile(_ path: String) throws(StoreError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            throw StoreError(.io, path: path, "cannot open: \(errorText(code))", errno: code)
-        }
+        let fd = try openForReading(path)
         defer { close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -99,16 +95,37 @@ public enum FileSystem {
 
     /// Reads `count` bytes at `offset` (fewer at the end of the file).
     public static func read(_ path: String, offset: Int64, count: Int) throws(StoreError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        var failure: StoreError?
+        let done = buffer.withUnsafeMutableBytes { raw -> Int in
+            do throws(StoreError) { return try readFully(fd, path: path, into: raw, count: count, at: offset) } catch {
+                failure = error
+                return 0
+            }
+        }
+        if let failure { throw failure }
+        buffer.removeLast(count - done)
+        return buffer
+    }
+
+    static func openForReading(_ path: String) throws(StoreError) -> Int32 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
             throw StoreError(.io, path: path, "cannot open: \(errorText(code))", errno: code)
         }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: count)
+        return fd
+    }
+
+    /// `pread` until `count` bytes or the end of the file; returns the bytes read.
+    static func readFully(
+        _ fd: Int32, path: String, into buffer: UnsafeMutableRawBufferPointer, count: Int, at offset: Int64
+    ) throws(StoreError) -> Int {
         var done = 0
         while done < count {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 let code = errno
                 if code == EINTR { continue }
@@ -117,7 +134,6 @@ public enum FileSystem {
             if n == 0 { break }
             done += n
         }
-        buffer.removeLast(count - done)
-        return buffer
+        return done
     }
 }

@@ -50,6 +50,16 @@ public final class MappedRegion: @unchecked Sendable {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }
 
+    /// `prefetch(upTo:)` over the file's data part: everything before its trailing hole
+    /// (`SparseFile.dataEnd`). Returns where the data part ends, which a reader's zero-tail
+    /// check needs too.
+    @discardableResult
+    public func prefetchDataPart() -> Int {
+        let dataEnd = Int(clamping: SparseFile.dataEnd(ofFileAt: path))
+        prefetch(upTo: dataEnd)
+        return dataEnd
+    }
+
     /// Maps the pages of `[0, end)` into the page table on a helper thread, ahead of a
     /// sequential reader (`MappingPrefetch`). `end` is where the data ends (`SparseFile.dataEnd`):
     /// pages of a trailing hole are left alone. Call once, before reading.

@@ -131,8 +131,7 @@ public struct CommitLogDump {
             if file.fromOffset + max(file.size, 1) <= filter.fromOffset { continue }
             if file.fromOffset >= filter.toOffset { break }
             let region = try MappedRegion(path: file.path)
-            let zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
-            region.prefetch(upTo: zeroFrom)
+            let zeroFrom = region.prefetchDataPart()
             let control = try region.withBytes { bytes in
                 defer { pipeline?.finishPending(into: sink) }
                 return try walker.walkFile(file, bytes: bytes, zeroFrom: zeroFrom, visit, checkedMessage: visitMessage)

@@ -18,7 +18,7 @@ enum DispatchWalk {
             if file.fromOffset + max(file.size, 1) <= fromOffset { continue }
             if file.fromOffset >= toOffset { break }
             let region = try MappedRegion(path: file.path)
-            region.prefetch(upTo: Int(clamping: SparseFile.dataEnd(ofFileAt: file.path)))
+            region.prefetchDataPart()
             let base = file.fromOffset
             let go = try region.withBytes { (bytes) throws(StoreError) -> Bool in
                 var position = 0

@@ -89,7 +89,7 @@ struct LogEndScan {
         chain: while index < files.count {
             let file = files[index]
             let region = try MappedRegion(path: file.path)
-            region.prefetch(upTo: Int(clamping: SparseFile.dataEnd(ofFileAt: file.path)))
+            region.prefetchDataPart()
             var position = 0
             var reachedBlank = false
             var stop = ""

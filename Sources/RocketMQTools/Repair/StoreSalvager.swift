@@ -94,7 +94,7 @@ public struct StoreSalvager {
 
         for file in layout.commitLogFiles where file.size > 0 {
             let region = try MappedRegion(path: file.path)
-            region.prefetch(upTo: Int(clamping: SparseFile.dataEnd(ofFileAt: file.path)))
+            region.prefetchDataPart()
             var failure: StoreError?
             region.withBytes { bytes in
                 var p = 0
@@ -191,18 +191,17 @@ public struct StoreSalvager {
         return report
     }
 
-    /// Why a record that passes the store's check (body CRC included) still cannot be kept: a
-    /// header field outside the CRC holds what no broker writes, so the record's place in the new
-    /// store (its queue directory, its flags) would be made up. nil when the header is plausible.
+    /// Why a record that passes the store's check (body CRC included) still cannot be kept: it
+    /// fails one of verify's other record checks (SYSFLAG bits, the CRC of an empty body, a 5.x
+    /// property CRC: a kept record must not make the new store fail verify), or a header field
+    /// outside the CRC holds what no broker writes, so the record's place in the new store (its
+    /// queue directory) would be made up. nil when the header is plausible.
     static func implausibleHeader(_ record: MessageRecordView) -> String? {
-        if record.sysFlag & MessageSysFlag.unusedMask != 0 {
-            return "SYSFLAG has bits set above bit 10 (record.bad-sysflag)"
+        // PHYSICALOFFSET = position is the caller's resynchronisation rule, checked already.
+        if let failure = CommitLogFileScanner.failure(of: record, physical: record.physicalOffset) {
+            return "\(failure.message) (\(failure.code))"
         }
         if record.queueId < 0 { return "QUEUEID \(record.queueId) is negative" }
-        // The broker writes crc32 of the body, 0 for none; RocketMQ's check skips an empty body.
-        if record.bodyLength <= 0 && record.bodyCRC != 0 {
-            return "BODYCRC \(record.bodyCRC) of a record without body bytes (record.crc-mismatch: the CRC of no bytes is 0)"
-        }
         // A topic becomes a directory name: RocketMQ's topic names never hold '/' or NUL, nor are "." or "..".
         let topic = record.topicBytes
         if topic.contains(0x2F) || topic.contains(0) || topic.elementsEqual(".".utf8) || topic.elementsEqual("..".utf8) {

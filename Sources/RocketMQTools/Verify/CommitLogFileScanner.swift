@@ -46,9 +46,8 @@ struct CommitLogFileScanner: Sendable {
         do {
             let region = try MappedRegion(path: file.path)
             prepared.region = region
-            prepared.zeroFrom = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
+            prepared.zeroFrom = region.prefetchDataPart()
             let limit = min(region.count, prepared.zeroFrom)
-            region.prefetch(upTo: limit)
             guard chunkSize < limit else { return prepared }
             region.withBytes { bytes in
                 var boundary = chunkSize
