@@ -132,9 +132,7 @@ func expectNoBacktrace(_ result: RunResult, sourceLocation: SourceLocation = #_s
 
 /// A copy of a fixture store in a fresh temporary directory.
 func copyStore(_ scenario: String) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rmqstore-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let store = dir.appendingPathComponent("store").path
+    let store = try ScratchDirectory.make("rmqstore-store") + "/store"
     try FileManager.default.copyItem(atPath: Fixtures.store(scenario), toPath: store)
     return store
 }

@@ -13,8 +13,7 @@ import Glibc
 enum TempStore {
     /// A copy of a fixture's store in a fresh temporary directory (fixtures are never changed).
     static func copy(_ scenario: String) throws -> String {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rmqstore-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let base = try ScratchDirectory.make("rmqstore-test")
         try FileManager.default.copyItem(atPath: Fixtures.store(scenario), toPath: base + "/store")
         return base + "/store"
     }

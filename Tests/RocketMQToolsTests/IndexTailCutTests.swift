@@ -41,7 +41,7 @@ import Testing
 
     /// The index of every record below `end`, in a new temporary directory; the file's path.
     private func build(_ layout: StoreLayout, _ indexLayout: IndexFileLayout, below end: Int64) throws -> String {
-        let root = FileManager.default.temporaryDirectory.path + "/rmqstore-indexcut-" + UUID().uuidString
+        let root = try ScratchDirectory.make("rmqstore-indexcut")
         let writer = IndexWriter(storeRoot: root, layout: indexLayout)
         writer.clock = { 1_700_000_000_000 }
         try CommitLogWalker(layout: layout, checkOptions: .dispatch).walk { event in

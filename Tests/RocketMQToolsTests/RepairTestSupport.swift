@@ -7,8 +7,7 @@ import Testing
 enum RepairFixtures {
     /// A copy of a fixture's store in a fresh temporary directory (fixtures are never changed).
     static func copy(_ scenario: String) throws -> String {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rmqstore-repair-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let base = try ScratchDirectory.make("rmqstore-repair")
         try FileManager.default.copyItem(atPath: Fixtures.store(scenario), toPath: base + "/store")
         return base + "/store"
     }

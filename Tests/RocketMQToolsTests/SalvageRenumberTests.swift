@@ -59,7 +59,7 @@ import Testing
     }
 
     static func temporaryOutput() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("rmqstore-salvage-\(UUID().uuidString)").path
+        ScratchDirectory.reserve("rmqstore-salvage")
     }
 
     static func findings(_ root: String, options: StoreOptions) throws -> (VerifySummary, [Finding]) {

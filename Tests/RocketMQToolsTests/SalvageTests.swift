@@ -13,7 +13,7 @@ import Testing
         let scenario = "rocketmq-4.9.8/corrupt_b_crc_flip_middle"
         let source = Fixtures.store(scenario)
         let before = RepairFixtures.files(source)
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("rmqstore-salvage-\(UUID().uuidString)").path
+        let output = ScratchDirectory.reserve("rmqstore-salvage")
         let options = try RepairFixtures.storeOptions(scenario)
         let report = try StoreSalvager(layout: StoreLayout.discover(source, options: options), output: output).run()
 
