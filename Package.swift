@@ -21,8 +21,10 @@ let package = Package(
         ),
         // Pure codec: bytes in, values out and back. No Foundation, no file I/O.
         .target(name: "RocketMQFormat", dependencies: ["CZlib"]),
+        // Cache prefetch hints (a header of static inline functions) for the sequential readers.
+        .target(name: "CMemoryHints"),
         // Store directories: layout, files, mmap, readers (and the engine).
-        .target(name: "RocketMQStore", dependencies: ["RocketMQFormat"]),
+        .target(name: "RocketMQStore", dependencies: ["RocketMQFormat", "CMemoryHints"]),
         // Operations as library functions returning reports or streams.
         .target(name: "RocketMQTools", dependencies: ["RocketMQFormat", "RocketMQStore"]),
         // Thin CLI: parse, call, print.

@@ -36,8 +36,17 @@ public struct IndexFileWriter {
         header.store(into: bytes)
     }
 
-    /// True when no further entry fits (indexCount ≥ N); the service then rotates.
-    public var isFull: Bool { Int(header.effectiveIndexCount) >= layout.indexNum }
+    /// True when no further entry fits (indexCount ≥ N); the service then rotates. Read in
+    /// place (asked once per indexed record), with `IndexHeader.load`'s rule: a stored count ≤ 0 is 1.
+    public var isFull: Bool {
+        let stored = Int32(bigEndian: bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexHeader.indexCountIndex, as: Int32.self))
+        return Int(stored <= 0 ? 1 : stored) >= layout.indexNum
+    }
+
+    /// The header's endPhyOffset, read in place.
+    public var endPhyOffset: Int64 {
+        Int64(bigEndian: bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexHeader.endPhyoffsetIndex, as: Int64.self))
+    }
 
     /// `IndexFile.putKey` for an already normalized key hash (`IndexKey.hash`). Returns false
     /// when the file is full (or the hash is negative, which Java would fail on too).

@@ -267,6 +267,20 @@ private func javaString2MessageProperties(_ properties: String) -> [String: Stri
         }
     }
 
+    /// The eight-bytes-a-step hash against the definition, on raw bytes (ASCII with, half the
+    /// time, one arbitrary byte: invalid UTF-8 included), from any start value, any length
+    /// around the step.
+    @Test func javaHashCodeContinuingAgreesOnRawBytes() async {
+        await propertyCheck(
+            count: 2000, input: Gen.uint8(in: 0...0x7F).array(of: 0...70), Gen.int32(), Gen.int(in: -70...70), Gen.uint8()
+        ) { ascii, start, at, byte in
+            var bytes = ascii
+            if at >= 0 && at < bytes.count { bytes[at] = byte }
+            let expected = String(decoding: bytes, as: UTF8.self).utf16.reduce(start) { $0 &* 31 &+ Int32($1) }
+            bytes.withUnsafeBytes { #expect(JavaString.hashCode(continuing: start, utf8: $0) == expected) }
+        }
+    }
+
     @Test func offsetMessageIdRoundTrip() async {
         await propertyCheck(count: 500, input: RecordGen.hostGen, Gen.int64()) { host, offset in
             let id = MessageId.offsetMessageId(storeHost: host, physicalOffset: offset)

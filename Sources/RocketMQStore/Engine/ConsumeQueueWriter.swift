@@ -21,7 +21,10 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     /// The file units go to, kept by the (single) writing thread so a put does not take the
     /// file list's lock; dropped when the last file can change (load, recover, truncate,
     /// shutdown: none of them runs while units are put).
-    private var writing: MappedFile?
+    private var writing: MappedFile? {
+        didSet { writingRef = writing.map { Unmanaged.passUnretained($0) } }
+    }
+    private var writingRef: Unmanaged<MappedFile>?
 
     /// `storeRoot` is the store directory; the queue lives in `consumequeue/<topic>/<queueId>`.
     public init(storeRoot: String, topic: String, queueId: Int32, mappedFileSizeConsumeQueue: Int) {
@@ -92,14 +95,20 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
         if offset + Int64(size) <= maxPhysicOffset { return true }  // built repeatedly
         // Java's long arithmetic wraps: a damaged QUEUEOFFSET must not trap here.
         let expectLogicOffset = cqOffset &* Int64(Self.unitSize)
-        let file: MappedFile
-        if let current = writing, !current.isFull {
-            file = current
-        } else {
-            guard let last = try queue.lastMappedFile(startOffset: expectLogicOffset) else { return false }
-            writing = last
-            file = last
+        // The common case, without a retain and release of the file per unit (`writing`
+        // keeps it alive).
+        if let writingRef {
+            let done = writingRef._withUnsafeGuaranteedRef { file -> Bool? in
+                file.isFull ? nil : put(into: file, offset: offset, size: size, tagsCode: tagsCode, cqOffset: cqOffset, expectLogicOffset: expectLogicOffset)
+            }
+            if let done { return done }
         }
+        guard let last = try queue.lastMappedFile(startOffset: expectLogicOffset) else { return false }
+        writing = last
+        return put(into: last, offset: offset, size: size, tagsCode: tagsCode, cqOffset: cqOffset, expectLogicOffset: expectLogicOffset)
+    }
+
+    private func put(into file: MappedFile, offset: Int64, size: Int32, tagsCode: Int64, cqOffset: Int64, expectLogicOffset: Int64) -> Bool {
         if file.isFirstCreateInQueue && cqOffset != 0 && file.wrotePosition == 0 {
             minLogicOffset = expectLogicOffset
             queue.flushedWhere = expectLogicOffset

@@ -30,7 +30,7 @@ public final class IndexFile: @unchecked Sendable {
 
     public var view: IndexFileView { try! IndexFileView(bytes: mappedFile.readableBytes, layout: layout) }
     public var header: IndexHeader { writer.header }
-    public var endPhyOffset: Int64 { header.endPhyOffset }
+    public var endPhyOffset: Int64 { writer.endPhyOffset }
     public var endTimestamp: Int64 { header.endTimestamp }
     public var beginTimestamp: Int64 { header.beginTimestamp }
     /// `isWriteFull`: indexCount ≥ maxIndexNum.

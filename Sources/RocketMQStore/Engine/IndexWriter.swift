@@ -32,7 +32,10 @@ public final class IndexWriter: @unchecked Sendable {
 
     /// The file being written, kept by the (single) building thread so that a put does not
     /// take the list lock; reset by load and shutdown.
-    nonisolated(unsafe) private var building: IndexFile?
+    nonisolated(unsafe) private var building: IndexFile? {
+        didSet { buildingRef = building.map { Unmanaged.passUnretained($0) } }
+    }
+    nonisolated(unsafe) private var buildingRef: Unmanaged<IndexFile>?
 
     private func writableFile() throws(StoreError) -> IndexFile? {
         if let building, !building.isWriteFull { return building }
@@ -115,10 +118,30 @@ public final class IndexWriter: @unchecked Sendable {
     /// KEYS token) were computed elsewhere, e.g. by the thread walking the log. `indexable`:
     /// not a ROLLBACK record and it has properties.
     public func buildIndex(offset: Int64, timestamp: Int64, indexable: Bool, keyHashes: UnsafeBufferPointer<Int64>) throws(StoreError) {
+        // The common case, in the file being built with no retain and release of it per
+        // record (`building` keeps it alive): how many keys went in, or -1 when it is full.
+        var next = -1
+        if let buildingRef {
+            next = buildingRef._withUnsafeGuaranteedRef { file -> Int in
+                guard !file.isWriteFull else { return -1 }
+                if offset < file.endPhyOffset || !indexable { return keyHashes.count }
+                var put = 0
+                while put < keyHashes.count,
+                      file.putKey(keyHash: Int32(truncatingIfNeeded: keyHashes[put]), phyOffset: offset, storeTimestamp: timestamp) {
+                    put += 1
+                }
+                return put
+            }
+            if next == keyHashes.count { return }
+        }
         guard var file = try writableFile() else { return }
-        if offset < file.endPhyOffset { return }
-        guard indexable else { return }
-        for hash in keyHashes { file = try putKey(file, Int32(truncatingIfNeeded: hash), offset, timestamp) }
+        if next < 0 {
+            if offset < file.endPhyOffset { return }
+            guard indexable else { return }
+            next = 0
+        }
+        // The file filled up during this record: the rest of its keys go to the next one.
+        for hash in keyHashes[next...] { file = try putKey(file, Int32(truncatingIfNeeded: hash), offset, timestamp) }
     }
 
     private func putKey(_ file: IndexFile, _ hash: Int32, _ request: DispatchRequest) throws(StoreError) -> IndexFile {

@@ -15,7 +15,7 @@ public final class StoreDispatcher: @unchecked Sendable {
     private let queues = Locked<[String: [Int32: ConsumeQueueWriter]]>([:])
     private let logicsTimestamp = Atomic<Int64>(0)
     /// Only the dispatching thread uses it (dispatch is single-threaded, like the reput service).
-    nonisolated(unsafe) private var lookup = ConsumeQueueLookup()
+    private let lookup = ConsumeQueueLookup()
 
     public init(
         storeRoot: String, mappedFileSizeConsumeQueue: Int, indexLayout: IndexFileLayout?,
@@ -76,21 +76,25 @@ public final class StoreDispatcher: @unchecked Sendable {
     /// `dispatch` with the properties already found (a caller that also needs the keys).
     public func dispatch(_ view: MessageRecordView, properties: DispatchFields) throws(StoreError) {
         if view.transactionType.isDispatchedToConsumeQueue {
-            let queue = try cachedQueue(view)
-            let written = try queue.putMessagePositionInfo(
-                offset: view.physicalOffset, size: view.totalSize, tagsCode: properties.tagsCode,
-                cqOffset: view.queueOffset)
+            // The lookup keeps the queue alive: no retain and release per record.
+            let written = try cachedQueue(view)._withUnsafeGuaranteedRef { queue in
+                Result { () throws(StoreError) -> Bool in
+                    try queue.putMessagePositionInfo(
+                        offset: view.physicalOffset, size: view.totalSize, tagsCode: properties.tagsCode,
+                        cqOffset: view.queueOffset)
+                }
+            }.get()
             if written { logicsMsgTimestamp = view.storeTimestamp }
         }
         try index?.buildIndex(view, uniqKey: properties.uniqKey, keys: properties.keys)
     }
 
     /// The record's queue through the dispatching thread's lookup (topic bytes + queue id).
-    private func cachedQueue(_ view: MessageRecordView) throws(StoreError) -> ConsumeQueueWriter {
+    private func cachedQueue(_ view: MessageRecordView) throws(StoreError) -> Unmanaged<ConsumeQueueWriter> {
         if let queue = lookup.find(topic: view.topicBytes, queueId: view.queueId) { return queue }
         let queue = consumeQueue(topic: view.topic, queueId: view.queueId)!
         lookup.insert(queue, topic: view.topicBytes, queueId: view.queueId)
-        return queue
+        return Unmanaged.passUnretained(queue)
     }
 
     /// Dispatches a request built elsewhere (same rules as `dispatch(_: MessageRecordView)`).

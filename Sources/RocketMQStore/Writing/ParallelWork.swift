@@ -36,6 +36,18 @@ public enum ParallelWork {
     }
 }
 
+extension ParallelWork {
+    /// Puts the calling thread in SCHED_IDLE: it runs only on a core the other threads leave
+    /// idle (work that must not slow the critical path down). No effect where unsupported.
+    public static func lowerPriorityOfThisThread() {
+        #if os(Linux)
+        var parameter = sched_param()
+        parameter.sched_priority = 0
+        _ = pthread_setschedparam(pthread_self(), 5 /* SCHED_IDLE */, &parameter)
+        #endif
+    }
+}
+
 extension StoreWriter {
     /// `foreground()`'s result, with `background` run meanwhile on a second thread.
     static func concurrently<T>(_ foreground: () throws(StoreError) -> T, _ background: @escaping () -> Void) throws(StoreError) -> T {

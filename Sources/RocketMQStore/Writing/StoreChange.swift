@@ -19,6 +19,9 @@ public struct StoreChange: Sendable {
     public var kind: Kind
     /// Why, for the plan and the journal.
     public var reason: String
+    /// exchangeDirectory only: the two trees hashed already by the caller (the old one still
+    /// checked against its stamp when the journal is written); nil: the writer hashes them.
+    public var treeDigests: (before: TreeDigest, after: String)?
 
     public init(_ path: String, _ kind: Kind, reason: String) {
         self.path = path

@@ -141,6 +141,11 @@ public struct StoreWriter {
             if size != nil { entry.salvage = "store/" + change.path }
             // Each tree is hashed once: the old one here, the new one in staging before the
             // exchange (renames move it unchanged), the two at the same time.
+            if let known = change.treeDigests, known.before.path == path {
+                entry.sha256Before = try known.before.current()
+                entry.sha256After = known.after
+                break
+            }
             let stagingPath = root + "/" + staging
             var before: Result<String?, StoreError> = .success(nil)
             let after = try Self.concurrently({ () throws(StoreError) -> String in try ContentDigest.tree(stagingPath) }) {

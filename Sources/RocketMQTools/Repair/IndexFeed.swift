@@ -1,7 +1,9 @@
 // Hands index work from the thread walking the log to the thread writing the index: per
-// record its offset, store time and key hashes, in batches of 64K words (a few buffers in a
-// ring, two POSIX semaphores). The log is then walked and its properties parsed once; the
-// index thread does only the random slot writes (IndexFile.putKey).
+// record its offset, store time and the bytes of its topic and keys, in batches of 64K words
+// (a few buffers in a ring, two POSIX semaphores). The log is then walked and its properties
+// parsed once; the index thread hashes the keys (Java's String.hashCode of topic#key) and
+// does the random slot writes (IndexFile.putKey). Copying the key bytes costs the walking
+// thread less than hashing them, and it is the busier of the two.
 
 #if canImport(Glibc)
 import Glibc
@@ -49,39 +51,34 @@ final class IndexFeed: @unchecked Sendable {
         fill = 0
     }
 
-    /// Producer: one record (the index rules of `IndexWriter.buildIndex`).
+    /// Producer: one record (the index rules of `IndexWriter.buildIndex`). Words: offset,
+    /// store time, then lengths (topic, UNIQ_KEY + 1 or 0 when absent, KEYS; 16 bits each,
+    /// as every one is under 32 KiB) with bit 63 set when the record is indexed, then the
+    /// bytes of topic, UNIQ_KEY and KEYS.
     func append(_ view: MessageRecordView, uniqKey: UnsafeRawBufferPointer?, keys: UnsafeRawBufferPointer?) {
         let indexable = view.transactionType != .rollback && view.propertiesLength > 0
-        var needed = 3
-        if indexable {
-            if uniqKey != nil { needed += 1 }
-            if let keys { needed += keys.count / 2 + 1 }  // at most this many tokens
+        let topic = indexable ? view.topicBytes : UnsafeRawBufferPointer(start: nil, count: 0)
+        let uniq = indexable ? uniqKey : nil
+        let keys = indexable ? keys : nil
+        let byteCount = topic.count + (uniq?.count ?? 0) + (keys?.count ?? 0)
+        let words = 3 + (byteCount + 7) / 8
+        if fill + words > Self.capacity { publish(fill) }
+        let record = buffers[produce] + fill
+        record[0] = view.physicalOffset
+        record[1] = view.storeTimestamp
+        var meta = UInt64(topic.count) | UInt64(uniq.map { $0.count + 1 } ?? 0) << 16 | UInt64(keys?.count ?? 0) << 32
+        if indexable { meta |= 1 << 63 }
+        record[2] = Int64(bitPattern: meta)
+        var bytes = UnsafeMutableRawPointer(record + 3)
+        func copy(_ part: UnsafeRawBufferPointer?) {
+            guard let part, part.count > 0, let source = part.baseAddress else { return }
+            bytes.copyMemory(from: source, byteCount: part.count)
+            bytes += part.count
         }
-        if fill + needed > Self.capacity { publish(fill) }
-        let buffer = buffers[produce]
-        buffer[fill] = view.physicalOffset
-        buffer[fill + 1] = view.storeTimestamp
-        var n = 0
-        let first = fill + 3
-        if indexable {
-            let prefix = IndexKey.topicPrefixHash(view.topicBytes)
-            if let uniqKey {
-                buffer[first + n] = Int64(IndexKey.hash(topicPrefix: prefix, key: uniqKey))
-                n += 1
-            }
-            if let keys, keys.count > 0 {
-                var start = 0
-                for i in 0...keys.count where i == keys.count || keys[i] == 0x20 {
-                    if i > start {
-                        buffer[first + n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(rebasing: keys[start..<i])))
-                        n += 1
-                    }
-                    start = i + 1
-                }
-            }
-        }
-        buffer[fill + 2] = Int64(n) | (indexable ? 1 << 32 : 0)
-        fill = first + n
+        copy(topic)
+        copy(uniq)
+        copy(keys)
+        fill += words
     }
 
     /// Producer: no more records.
@@ -99,6 +96,9 @@ final class IndexFeed: @unchecked Sendable {
     func drain(into index: IndexWriter) -> StoreError? {
         var consume = 0
         var failure: StoreError?
+        // Key hashes of one record: at most UNIQ_KEY plus one per two bytes of KEYS.
+        let hashes = UnsafeMutablePointer<Int64>.allocate(capacity: 1 << 15)
+        defer { hashes.deallocate() }
         while true {
             while sem_wait(full) != 0 {}
             let count = counts[consume]
@@ -106,13 +106,35 @@ final class IndexFeed: @unchecked Sendable {
             let buffer = buffers[consume]
             var position = 0
             while position < count, failure == nil {
-                let meta = buffer[position + 2]
-                let n = Int(meta & 0xFFFF_FFFF)
+                let record = buffer + position
+                let meta = UInt64(bitPattern: record[2])
+                let topicCount = Int(meta & 0xFFFF), uniqCount = Int(meta >> 16 & 0xFFFF), keysCount = Int(meta >> 32 & 0xFFFF)
+                var bytes = UnsafeRawPointer(record + 3)
+                let topic = UnsafeRawBufferPointer(start: bytes, count: topicCount)
+                bytes += topicCount
+                var n = 0
+                let prefix = IndexKey.topicPrefixHash(topic)
+                if uniqCount > 0 {
+                    hashes[n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(start: bytes, count: uniqCount - 1)))
+                    n += 1
+                    bytes += uniqCount - 1
+                }
+                if keysCount > 0 {
+                    let keys = UnsafeRawBufferPointer(start: bytes, count: keysCount)
+                    var start = 0
+                    for i in 0...keysCount where i == keysCount || keys[i] == 0x20 {
+                        if i > start {
+                            hashes[n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(rebasing: keys[start..<i])))
+                            n += 1
+                        }
+                        start = i + 1
+                    }
+                }
                 do {
-                    try index.buildIndex(offset: buffer[position], timestamp: buffer[position + 1], indexable: meta >> 32 != 0,
-                                         keyHashes: UnsafeBufferPointer(start: buffer + position + 3, count: n))
+                    try index.buildIndex(offset: record[0], timestamp: record[1], indexable: meta >> 63 != 0,
+                                         keyHashes: UnsafeBufferPointer(start: hashes, count: n))
                 } catch { failure = error }
-                position += 3 + n
+                position += 3 + (topicCount + max(uniqCount - 1, 0) + keysCount + 7) / 8
             }
             sem_post(free)
             consume = (consume + 1) % Self.bufferCount

@@ -106,25 +106,36 @@ public struct StoreRebuilder {
             indexLayout: nil, delayLevels: layout.options.delayLevels)
         let index = topic == nil ? indexLayout.map { IndexWriter(storeRoot: staging, layout: $0) } : nil
         let feed = index.map { _ in IndexFeed() }
-        var lastIndexEnd: Int64 = 0
         var records = 0
         var indexFailure: StoreError?
         var queueResult: Swift.Result<Void, StoreError> = .success(())
         let delayLevels = layout.options.delayLevels
-        ParallelWork.run({ if let index, let feed { indexFailure = feed.drain(into: index) } }) {
-            queueResult = Swift.Result { () throws(StoreError) in
-                defer { feed?.finish() }
-                try walk { record throws(StoreError) in
-                    records += 1
-                    let properties = DispatchFields(record, delayLevels: delayLevels)
-                    try dispatcher.dispatch(record, properties: properties)
-                    feed?.append(record, uniqKey: properties.uniqKey, keys: properties.keys)
+        // The directories to exchange (store-relative). The journal needs each old tree's
+        // digest: a third thread at idle priority hashes them meanwhile, in the time the walk
+        // leaves the index thread's core idle.
+        let exchanged = topic.map { ["consumequeue/" + $0] } ?? ["consumequeue", "index"]
+        let root = layout.root
+        var oldTrees: [Swift.Result<TreeDigest, StoreError>] = []
+        ParallelWork.run({
+            ParallelWork.lowerPriorityOfThisThread()
+            oldTrees = exchanged.map { relative in Swift.Result { () throws(StoreError) in try TreeDigest(of: root + "/" + relative) } }
+        }) {
+            ParallelWork.run({ if let index, let feed { indexFailure = feed.drain(into: index) } }) {
+                queueResult = Swift.Result { () throws(StoreError) in
+                    defer { feed?.finish() }
+                    try walk { record throws(StoreError) in
+                        records += 1
+                        let properties = DispatchFields(record, delayLevels: delayLevels)
+                        try dispatcher.dispatch(record, properties: properties)
+                        feed?.append(record, uniqKey: properties.uniqKey, keys: properties.keys)
+                    }
                 }
             }
+            PhaseTimer.mark("dispatch walk")
         }
+        PhaseTimer.mark("old trees hashed")
         try queueResult.get()
         if let indexFailure { throw indexFailure }
-        PhaseTimer.mark("dispatch walk")
         let plan: Plan
         if let precomputed {
             plan = precomputed
@@ -135,24 +146,40 @@ public struct StoreRebuilder {
             }
             plan = try self.plan(records: records, counts: counts)
         }
-        dispatcher.flush()
+        let stagedPaths = exchanged.map { staging + "/" + $0 }
+        // Flushed first, then hashed: hashing beside the flush slowed both (the writeback is
+        // kernel CPU time on the same two cores). The two trees are hashed on two threads.
+        var lastIndexEnd: Int64 = 0
+        var indexFiles = 0
+        if let index, let last = index.files.last {
+            lastIndexEnd = last.endTimestamp
+            indexFiles = index.files.count
+        }
         index?.flush()
-        PhaseTimer.mark("flush")
-        if let index, let last = index.files.last { lastIndexEnd = last.endTimestamp }
-        let indexFiles = index?.files.count ?? 0
-        dispatcher.shutdown()
+        dispatcher.flush()
         index?.shutdown()
-
-        var changes: [StoreChange] = []
-        if let topic {
-            let relative = "consumequeue/" + topic
-            try DurableFile.makeDirectories(staging + "/" + relative)
-            changes.append(StoreChange(relative, .exchangeDirectory(staging: stagingName + "/" + relative), reason: "rebuilt from the commitlog"))
+        dispatcher.shutdown()
+        PhaseTimer.mark("flush")
+        func hashTree(_ path: String) -> Swift.Result<String, StoreError> {
+            Swift.Result { () throws(StoreError) in
+                try DurableFile.makeDirectories(path)
+                return try ContentDigest.tree(path)
+            }
+        }
+        var queueTree: Swift.Result<String, StoreError> = .success("")
+        var indexTree: Swift.Result<String, StoreError> = .success("")
+        if stagedPaths.count > 1 {
+            ParallelWork.run({ indexTree = hashTree(stagedPaths[1]) }) { queueTree = hashTree(stagedPaths[0]) }
         } else {
-            try DurableFile.makeDirectories(staging + "/consumequeue")
-            try DurableFile.makeDirectories(staging + "/index")
-            changes.append(StoreChange("consumequeue", .exchangeDirectory(staging: stagingName + "/consumequeue"), reason: "rebuilt from the commitlog"))
-            changes.append(StoreChange("index", .exchangeDirectory(staging: stagingName + "/index"), reason: "rebuilt from the commitlog"))
+            queueTree = hashTree(stagedPaths[0])
+        }
+        let newTrees = stagedPaths.count > 1 ? [queueTree, indexTree] : [queueTree]
+        PhaseTimer.mark("hash new trees")
+        var changes: [StoreChange] = []
+        for (i, relative) in exchanged.enumerated() {
+            var change = StoreChange(relative, .exchangeDirectory(staging: stagingName + "/" + relative), reason: "rebuilt from the commitlog")
+            change.treeDigests = (try oldTrees[i].get(), try newTrees[i].get())
+            changes.append(change)
         }
         var checkpoint = StoreCheckpoint()
         if let path = layout.checkpointPath {

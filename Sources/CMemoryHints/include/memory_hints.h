@@ -1,0 +1,16 @@
+// Hints to the CPU's caches that Swift has no spelling for.
+#ifndef RMQSTORE_MEMORY_HINTS_H
+#define RMQSTORE_MEMORY_HINTS_H
+
+/// Starts loading the cache line holding `address` for reading (no fault, no effect on the
+/// program's meaning: an invalid address is ignored by the CPU).
+static inline __attribute__((always_inline)) void rmq_prefetch_read(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
+
+/// The same for a line about to be written.
+static inline __attribute__((always_inline)) void rmq_prefetch_write(const void *address) {
+    __builtin_prefetch(address, 1, 3);
+}
+
+#endif
