@@ -12,37 +12,10 @@ extension IndexVerifier {
 
     static func keyHashes(topic: UnsafeRawBufferPointer, uniqueKey: UnsafeRawBufferPointer?, keys: UnsafeRawBufferPointer?,
                           into hashes: inout [Int32]) {
-        // Java hash of "topic#" once; each key continues from it (ASCII; otherwise the general path).
-        var prefix: Int32? = 0
-        for byte in topic {
-            if byte >= 0x80 { prefix = nil; break }
-            prefix = prefix! &* 31 &+ Int32(byte)
-        }
-        prefix = prefix.map { $0 &* 31 &+ 0x23 }
-        func hash(_ key: UnsafeRawBufferPointer) -> Int32 {
-            guard var h = prefix, let base = key.baseAddress else {
-                return prefix == nil ? IndexKey.hash(topic: topic, key: key) : IndexKey.normalizedHash(prefix!)
-            }
-            // h·31⁴ + (c0·31³ + c1·31² + c2·31 + c3) per 4 bytes: the same wrapping value as the
-            // byte-by-byte loop, with one dependent multiply per 4 bytes instead of 4.
-            let count = key.count
-            var i = 0
-            while i + 4 <= count {
-                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-                if word & 0x8080_8080 != 0 { return IndexKey.hash(topic: topic, key: key) }
-                let c0 = Int32(word & 0xFF), c1 = Int32((word >> 8) & 0xFF)
-                let c2 = Int32((word >> 16) & 0xFF), c3 = Int32(word >> 24)
-                h = h &* 923_521 &+ (c0 &* 29_791 &+ c1 &* 961 &+ c2 &* 31 &+ c3)
-                i += 4
-            }
-            while i < count {
-                let byte = key[i]
-                if byte >= 0x80 { return IndexKey.hash(topic: topic, key: key) }
-                h = h &* 31 &+ Int32(byte)
-                i += 1
-            }
-            return IndexKey.normalizedHash(h)
-        }
+        // Java hash of "topic#" once; each key continues from it (JavaString: eight ASCII
+        // bytes a step, the decoding path otherwise).
+        let prefix = IndexKey.topicPrefixHash(topic)
+        func hash(_ key: UnsafeRawBufferPointer) -> Int32 { IndexKey.hash(topicPrefix: prefix, key: key) }
         if let uniqueKey { hashes.append(hash(uniqueKey)) }
         guard let keys else { return }
         var start = 0
