@@ -20,14 +20,14 @@ public enum RecordFailure: Sendable, Hashable, CustomStringConvertible {
     /// TOTALSIZE is negative (Java: NegativeArraySizeException).
     case negativeTotalSize(Int32)
     /// A field runs past the end of the file (Java: BufferUnderflowException).
-    case truncated(field: String, needed: Int, available: Int)
+    case truncated(field: RecordField, needed: Int, available: Int)
     /// A length field exceeds TOTALSIZE or is negative (Java: IndexOutOfBoundsException).
-    case lengthOutOfRange(field: String, length: Int, totalSize: Int32)
+    case lengthOutOfRange(field: RecordField, length: Int, totalSize: Int32)
     case bodyCRCMismatch(stored: Int32, computed: Int32)
     /// TOTALSIZE differs from the size formula (`calMsgLength`).
     case sizeMismatch(totalSize: Int32, computed: Int32)
-    /// DELAY on SCHEDULE_TOPIC_XXXX that `Integer.parseInt` rejects.
-    case invalidDelayLevel(String)
+    /// DELAY on SCHEDULE_TOPIC_XXXX that `Integer.parseInt` rejects (its text, cut at 32 bytes).
+    case invalidDelayLevel(DelayText)
     /// A V2 record read with a 4.x broker's rules.
     case unsupportedVersion(Int32)
 

@@ -46,21 +46,31 @@ public enum RecordDecoder {
         return .message(decodeMessage(file, at: position, totalSize: totalSize, version: version, options: options))
     }
 
+    /// `decode` for a walk that only goes on over messages: the record at `position` when a
+    /// message magic is there (the same view `decode` gives, its check included), else nil
+    /// (`decode` says what is there instead). Returns the view itself, not an enum holding it:
+    /// a view is a few hundred bytes, and the walks of rebuild and recover copy each one less.
+    public static func message(
+        in file: UnsafeRawBufferPointer, at position: Int, options: RecordCheckOptions = .recovery
+    ) -> MessageRecordView? {
+        guard position >= 0, file.count - position >= 8 else { return nil }
+        let totalSize: Int32 = file.readBigEndianUnchecked(at: position)
+        let magic: Int32 = file.readBigEndianUnchecked(at: position + 4)
+        guard let version = MessageVersion(magic: magic), version == .v1 || options.acceptVersion2 else { return nil }
+        return decodeMessage(file, at: position, totalSize: totalSize, version: version, options: options)
+    }
+
     // Reads the fields in Java's order. `failure` keeps the first reason Java would fail for;
     // decoding goes on as far as the bytes allow so that tools can still show the fields.
     static func decodeMessage(
         _ file: UnsafeRawBufferPointer, at start: Int, totalSize: Int32, version: MessageVersion,
         options: RecordCheckOptions
     ) -> MessageRecordView {
-        let available = file.count - start
-        var failure: RecordFailure?
-        var complete = true
-        func fail(_ reason: RecordFailure) {
-            if failure == nil { failure = reason }
-            complete = false
-        }
-        if totalSize < 0 { fail(.negativeTotalSize(totalSize)) }
-        if version == .v2 && !options.acceptVersion2 { fail(.unsupportedVersion(version.magic)) }
+        // The failure state and the bounds checks as a local struct's mutating methods: nested
+        // functions capturing local vars cost a run-time exclusivity check per call here.
+        var bounds = DecodeBounds(available: file.count - start, totalSize: totalSize)
+        if totalSize < 0 { bounds.fail(.negativeTotalSize(totalSize)) }
+        if version == .v2 && !options.acceptVersion2 { bounds.fail(.unsupportedVersion(version.magic)) }
 
         // Fixed part up to and including BORNTIMESTAMP: 48 bytes.
         var bodyCRC: Int32 = 0, queueId: Int32 = 0, flag: Int32 = 0, sysFlag: Int32 = 0
@@ -70,19 +80,8 @@ public enum RecordDecoder {
         var bornHostPos = -1, storeHostPos = -1, bodyPos = -1, topicPos = -1, propertiesPos = -1
         var computedBodyCRC: Int32?
 
-        func truncated(_ field: String, _ at: Int, _ needed: Int) -> Bool {
-            if at + needed <= available { return false }
-            fail(.truncated(field: field, needed: needed, available: max(0, available - at)))
-            return true
-        }
-        func exceedsTotal(_ field: String, _ length: Int) -> Bool {
-            guard length < 0 || length > Int(totalSize) else { return false }
-            fail(.lengthOutOfRange(field: field, length: length, totalSize: totalSize))
-            return true
-        }
-
         decoding: do {
-            if truncated("BORNTIMESTAMP", 8, 40) { break decoding }
+            if bounds.truncated(.bornTimestamp, 8, 40) { break decoding }
             bodyCRC = file.readBigEndianUnchecked(at: start + 8)
             queueId = file.readBigEndianUnchecked(at: start + 12)
             flag = file.readBigEndianUnchecked(at: start + 16)
@@ -94,29 +93,29 @@ public enum RecordDecoder {
             var cursor = 48
 
             let bornLength = flags.bornHostLength
-            if exceedsTotal("BORNHOST", bornLength) || truncated("BORNHOST", cursor, bornLength) { break decoding }
+            if bounds.exceedsTotal(.bornHost, bornLength) || bounds.truncated(.bornHost, cursor, bornLength) { break decoding }
             bornHostPos = cursor
             cursor += bornLength
 
-            if truncated("STORETIMESTAMP", cursor, 8) { break decoding }
+            if bounds.truncated(.storeTimestamp, cursor, 8) { break decoding }
             storeTimestamp = file.readBigEndianUnchecked(at: start + cursor)
             cursor += 8
 
             let storeLength = flags.storeHostLength
-            if exceedsTotal("STOREHOSTADDRESS", storeLength) || truncated("STOREHOSTADDRESS", cursor, storeLength) {
+            if bounds.exceedsTotal(.storeHostAddress, storeLength) || bounds.truncated(.storeHostAddress, cursor, storeLength) {
                 break decoding
             }
             storeHostPos = cursor
             cursor += storeLength
 
-            if truncated("BODYLENGTH", cursor, 16) { break decoding }
+            if bounds.truncated(.bodyLength, cursor, 16) { break decoding }
             reconsumeTimes = file.readBigEndianUnchecked(at: start + cursor)
             prepared = file.readBigEndianUnchecked(at: start + cursor + 4)
             bodyLength = file.readBigEndianUnchecked(at: start + cursor + 12)
             cursor += 16
 
             if bodyLength > 0 {
-                if exceedsTotal("BODYLENGTH", Int(bodyLength)) || truncated("BODY", cursor, Int(bodyLength)) {
+                if bounds.exceedsTotal(.bodyLength, Int(bodyLength)) || bounds.truncated(.body, cursor, Int(bodyLength)) {
                     break decoding
                 }
                 bodyPos = cursor
@@ -125,7 +124,7 @@ public enum RecordDecoder {
                     let computed = CRC32.rocketMQ(body)
                     computedBodyCRC = computed
                     if computed != bodyCRC {
-                        if failure == nil { failure = .bodyCRCMismatch(stored: bodyCRC, computed: computed) }
+                        if bounds.failure == nil { bounds.failure = .bodyCRCMismatch(stored: bodyCRC, computed: computed) }
                     }
                 }
                 cursor += Int(bodyLength)
@@ -134,25 +133,25 @@ public enum RecordDecoder {
             }
 
             if version == .v1 {
-                if truncated("TOPICLENGTH", cursor, 1) { break decoding }
+                if bounds.truncated(.topicLength, cursor, 1) { break decoding }
                 topicLength = Int(Int8(bitPattern: file[start + cursor]))
                 cursor += 1
             } else {
-                if truncated("TOPICLENGTH", cursor, 2) { break decoding }
+                if bounds.truncated(.topicLength, cursor, 2) { break decoding }
                 topicLength = Int(file.readBigEndianUnchecked(Int16.self, at: start + cursor))
                 cursor += 2
             }
-            if exceedsTotal("TOPICLENGTH", topicLength) || truncated("TOPIC", cursor, topicLength) { break decoding }
+            if bounds.exceedsTotal(.topicLength, topicLength) || bounds.truncated(.topic, cursor, topicLength) { break decoding }
             topicPos = cursor
             cursor += topicLength
 
-            if truncated("PROPERTIESLENGTH", cursor, 2) { break decoding }
+            if bounds.truncated(.propertiesLength, cursor, 2) { break decoding }
             propertiesLength = file.readBigEndianUnchecked(at: start + cursor)
             cursor += 2
             propertiesPos = cursor
             if propertiesLength > 0 {
-                if exceedsTotal("PROPERTIESLENGTH", Int(propertiesLength))
-                    || truncated("PROPERTIES", cursor, Int(propertiesLength)) {
+                if bounds.exceedsTotal(.propertiesLength, Int(propertiesLength))
+                    || bounds.truncated(.properties, cursor, Int(propertiesLength)) {
                     break decoding
                 }
                 cursor += Int(propertiesLength)
@@ -160,7 +159,7 @@ public enum RecordDecoder {
         }
 
         var check: StoreCheck
-        if let failure {
+        if let failure = bounds.failure {
             check = .failed(failure)
         } else {
             let computed = calculatedLength(
@@ -174,7 +173,7 @@ public enum RecordDecoder {
                     rebasing: file[(start + propertiesPos)..<(start + propertiesPos + Int(propertiesLength))])
                 if let delay = MessageProperties.value(of: "DELAY", in: properties) {
                     let text = String(decoding: delay, as: UTF8.self)
-                    if JavaString.parseInt(text) == nil { check = .failed(.invalidDelayLevel(text)) }
+                    if JavaString.parseInt(text) == nil { check = .failed(.invalidDelayLevel(DelayText(delay))) }
                 }
             }
             if check.success && computed != Int(totalSize) {
@@ -190,7 +189,7 @@ public enum RecordDecoder {
             reconsumeTimes: reconsumeTimes, preparedTransactionOffset: prepared, bodyLength: bodyLength,
             topicLength: topicLength, propertiesLength: propertiesLength, bornHostPosition: bornHostPos,
             storeHostPosition: storeHostPos, bodyPosition: bodyPos, topicPosition: topicPos,
-            propertiesPosition: propertiesPos, isComplete: complete, check: check,
+            propertiesPosition: propertiesPos, isComplete: bounds.complete, check: check,
             computedBodyCRC: computedBodyCRC)
     }
 }

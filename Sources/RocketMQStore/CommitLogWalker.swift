@@ -74,7 +74,9 @@ public struct CommitLogWalker {
         case .proceed: break
         }
         var position = 0
+        var readAhead = ReadAhead(bytes, end: zeroFrom)
         while true {
+            readAhead.advance(to: position)
             let entry = Self.decode(bytes, at: position, zeroFrom: zeroFrom, options: checkOptions)
             var next: Int?
             let control: Control

@@ -18,10 +18,12 @@ public struct ReadAhead {
     @usableFromInline let end: Int
     @usableFromInline var next = 0
 
-    /// For `bytes`, from its start; requests nothing at or past `end` (the data's end).
-    public init(_ bytes: UnsafeRawBufferPointer, end: Int? = nil) {
+    /// For a reader of `bytes` starting at `start`; requests nothing at or past `end` (the
+    /// data's end).
+    public init(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, end: Int? = nil) {
         base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 64)!
         self.end = min(end ?? bytes.count, bytes.count)
+        next = max(0, start) & ~(Self.lineSize - 1)
     }
 
     /// The reader is at `position`: requests the lines up to `position + distance`.

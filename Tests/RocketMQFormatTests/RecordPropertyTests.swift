@@ -185,6 +185,16 @@ private func javaString2MessageProperties(_ properties: String) -> [String: Stri
                 touch(RecordDecoder.decode(raw, at: position))
                 touch(RecordDecoder.decode(raw, at: position, options: .dispatch))
                 touch(RecordDecoder.decode(raw, at: position, options: RecordCheckOptions(acceptVersion2: false)))
+                // `message(in:at:)` is `decode`'s message case, and nil for everything else.
+                for options in [RecordCheckOptions.recovery, .dispatch, RecordCheckOptions(acceptVersion2: false)] {
+                    let view = RecordDecoder.message(in: raw, at: position, options: options)
+                    if case .message(let expected) = RecordDecoder.decode(raw, at: position, options: options) {
+                        #expect(view?.check == expected.check && view?.totalSize == expected.totalSize
+                                && view?.propertiesLength == expected.propertiesLength && view?.isComplete == expected.isComplete)
+                    } else {
+                        #expect(view == nil)
+                    }
+                }
             }
         }
     }

@@ -23,8 +23,7 @@ enum DispatchWalk {
             let go = try region.withBytes { (bytes) throws(StoreError) -> Bool in
                 var position = 0
                 var readAhead = ReadAhead(bytes)
-                while case .message(let record) = RecordDecoder.decode(bytes, at: position, options: options),
-                      record.check.success {
+                while let record = RecordDecoder.message(in: bytes, at: position, options: options), record.check.success {
                     readAhead.advance(to: position)
                     guard try visit(record, base + Int64(position)) else { return false }
                     position += Int(record.totalSize)

@@ -92,13 +92,20 @@ final class IndexFeed: @unchecked Sendable {
     }
 
     /// Consumer: feeds every record to `index` until `finish`; after an error it keeps draining
-    /// (so the producer never waits for good) and returns the error at the end.
+    /// (so the producer never waits for good) and returns the error at the end. Records go in
+    /// groups of up to `group`: the keys of a whole group are hashed and their slots requested
+    /// from memory first, then put, so the slot misses overlap instead of coming one by one.
     func drain(into index: IndexWriter) -> StoreError? {
+        let group = 64
         var consume = 0
         var failure: StoreError?
-        // Key hashes of one record: at most UNIQ_KEY plus one per two bytes of KEYS.
-        let hashes = UnsafeMutablePointer<Int64>.allocate(capacity: 1 << 15)
+        // Key hashes of one group: UNIQ_KEY plus one per two bytes of KEYS at most per record
+        // (under 32 KiB of properties), so a group stops early rather than overflow.
+        let hashCapacity = 1 << 16
+        let hashes = UnsafeMutablePointer<Int64>.allocate(capacity: hashCapacity)
         defer { hashes.deallocate() }
+        var records: [(position: Int, hashStart: Int, hashCount: Int)] = []
+        records.reserveCapacity(group)
         while true {
             while sem_wait(full) != 0 {}
             let count = counts[consume]
@@ -106,35 +113,44 @@ final class IndexFeed: @unchecked Sendable {
             let buffer = buffers[consume]
             var position = 0
             while position < count, failure == nil {
-                let record = buffer + position
-                let meta = UInt64(bitPattern: record[2])
-                let topicCount = Int(meta & 0xFFFF), uniqCount = Int(meta >> 16 & 0xFFFF), keysCount = Int(meta >> 32 & 0xFFFF)
-                var bytes = UnsafeRawPointer(record + 3)
-                let topic = UnsafeRawBufferPointer(start: bytes, count: topicCount)
-                bytes += topicCount
+                records.removeAll(keepingCapacity: true)
                 var n = 0
-                let prefix = IndexKey.topicPrefixHash(topic)
-                if uniqCount > 0 {
-                    hashes[n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(start: bytes, count: uniqCount - 1)))
-                    n += 1
-                    bytes += uniqCount - 1
-                }
-                if keysCount > 0 {
-                    let keys = UnsafeRawBufferPointer(start: bytes, count: keysCount)
-                    var start = 0
-                    for i in 0...keysCount where i == keysCount || keys[i] == 0x20 {
-                        if i > start {
-                            hashes[n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(rebasing: keys[start..<i])))
-                            n += 1
-                        }
-                        start = i + 1
+                while position < count, records.count < group, n + (1 << 15) <= hashCapacity {
+                    let record = buffer + position
+                    let meta = UInt64(bitPattern: record[2])
+                    let topicCount = Int(meta & 0xFFFF), uniqCount = Int(meta >> 16 & 0xFFFF), keysCount = Int(meta >> 32 & 0xFFFF)
+                    var bytes = UnsafeRawPointer(record + 3)
+                    let topic = UnsafeRawBufferPointer(start: bytes, count: topicCount)
+                    bytes += topicCount
+                    let first = n
+                    let prefix = IndexKey.topicPrefixHash(topic)
+                    if uniqCount > 0 {
+                        hashes[n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(start: bytes, count: uniqCount - 1)))
+                        n += 1
+                        bytes += uniqCount - 1
                     }
+                    if keysCount > 0 {
+                        let keys = UnsafeRawBufferPointer(start: bytes, count: keysCount)
+                        var start = 0
+                        for i in 0...keysCount where i == keysCount || keys[i] == 0x20 {
+                            if i > start {
+                                hashes[n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(rebasing: keys[start..<i])))
+                                n += 1
+                            }
+                            start = i + 1
+                        }
+                    }
+                    for k in first..<n { index.prefetchSlot(keyHash: hashes[k]) }
+                    records.append((position, first, n - first))
+                    position += 3 + (topicCount + max(uniqCount - 1, 0) + keysCount + 7) / 8
                 }
-                do {
-                    try index.buildIndex(offset: record[0], timestamp: record[1], indexable: meta >> 63 != 0,
-                                         keyHashes: UnsafeBufferPointer(start: hashes, count: n))
-                } catch { failure = error }
-                position += 3 + (topicCount + max(uniqCount - 1, 0) + keysCount + 7) / 8
+                for item in records where failure == nil {
+                    let record = buffer + item.position
+                    do {
+                        try index.buildIndex(offset: record[0], timestamp: record[1], indexable: UInt64(bitPattern: record[2]) >> 63 != 0,
+                                             keyHashes: UnsafeBufferPointer(start: hashes + item.hashStart, count: item.hashCount))
+                    } catch { failure = error }
+                }
             }
             sem_post(free)
             consume = (consume + 1) % Self.bufferCount

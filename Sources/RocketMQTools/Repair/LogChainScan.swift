@@ -76,7 +76,7 @@ struct LogChainScan {
             var stop = ""
             var zeroHeader: EndOfData?
             region.withBytes { bytes in
-                var readAhead = ReadAhead(bytes, end: dataEnd)
+                var readAhead = ReadAhead(bytes, from: from, end: dataEnd)
                 while true {
                     if let stopAt, stopAt.file == index, stopAt.offset == position {
                         stopped = true

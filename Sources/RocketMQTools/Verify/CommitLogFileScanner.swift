@@ -134,7 +134,9 @@ struct CommitLogFileScanner: Sendable {
         var position = startPosition
         var keyHashes: [Int32] = []
         keyHashes.reserveCapacity(8)
+        var readAhead = ReadAhead(bytes, from: startPosition, end: zeroFrom)
         while position < stopAt {
+            readAhead.advance(to: position)
             // The end of the data: zeros up to the trailing hole (what decode would find by
             // reading every remaining byte).
             if position + 8 <= bytes.count, bytes.readBigEndianUnchecked(Int64.self, at: position) == 0,
