@@ -371,3 +371,37 @@ private func javaString2MessageProperties(_ properties: String) -> [String: Stri
         _ = try? FastJSON.parse(String(repeating: "{\"a\":", count: 5000))
     }
 }
+
+@Suite struct DelayTextTests {
+    @Test func shortAndLongValues() {
+        let short = DelayText("abc")
+        #expect(short.description == "abc" && short.count == 3 && short == DelayText("abc") && short != DelayText("abd"))
+        let long = String(repeating: "x", count: 40) + "yz"
+        let text = DelayText(long)
+        #expect(text.count == 42)
+        #expect(text.description == String(repeating: "x", count: 32) + "… (42 bytes)")
+        #expect(text != DelayText(String(repeating: "x", count: 32)))  // same kept bytes, other length
+        #expect(DelayText("").description == "" && DelayText("").count == 0)
+        #expect(Set([short, DelayText("abc"), text]).count == 2)
+    }
+}
+
+@Suite struct InvalidDelayTests {
+    /// A DELAY on SCHEDULE_TOPIC_XXXX that Integer.parseInt rejects fails the check, and the
+    /// failure keeps the text (cut at 32 bytes) for the finding.
+    @Test(arguments: ["abc", "1 ", String(repeating: "9", count: 45) + "x"])
+    func unparsableDelayFailsWithItsText(_ delay: String) throws {
+        let host = HostAddress(address: [10, 0, 0, 1], port: 10911)
+        let record = MessageRecord(
+            queueId: 0, bornTimestamp: 1, bornHost: host, storeHost: host, body: [1, 2, 3], topic: "SCHEDULE_TOPIC_XXXX",
+            properties: MessageProperties.encode([(key: "DELAY", value: delay), (key: "REAL_TOPIC", value: "T")]))
+        let bytes = try record.encode()
+        try bytes.withUnsafeBytes { raw in
+            guard case .message(let view) = RecordDecoder.decode(raw, at: 0) else { Issue.record("not a message"); return }
+            let failure = try #require(view.check.failure)
+            #expect(failure == .invalidDelayLevel(DelayText(delay)))
+            #expect(failure.code == "record.bad-delay-level")
+            #expect(failure.description.hasPrefix("DELAY \"" + String(delay.prefix(32))))
+        }
+    }
+}
