@@ -70,9 +70,12 @@ import Testing
         // Not record starts: inside a record, and past the data of the last file.
         places += [LogChainScan.Position(file: starts[starts.count / 3].file, offset: starts[starts.count / 3].offset + 7),
                    LogChainScan.Position(file: files.count - 1, offset: Int(files[files.count - 1].size) - 64)]
+        let clean = !scenario.contains("corrupt") && !scenario.contains("crash")
         for place in places {
-            let split = Self.summary(try Self.scan(layout, files, bounds, .at(place)))
-            #expect(split == single, "\(scenario) split at file \(place.file) offset \(place.offset)")
+            let scan = try Self.scan(layout, files, bounds, .at(place))
+            #expect(Self.summary(scan) == single, "\(scenario) split at file \(place.file) offset \(place.offset)")
+            // In a clean log the first stretch ends exactly at every record start, and the joint holds.
+            if clean && starts.contains(place) { #expect(scan.split?.joined == true, "\(scenario) at \(place.offset)") }
         }
     }
 
@@ -99,6 +102,9 @@ import Testing
             let split = try Self.scan(layout, files, bounds, .at(place))
             #expect(Self.summary(split) == Self.summary(single), "split at file \(place.file) offset \(place.offset)")
         }
+        // Split right at the damaged record: the second stretch defers its queue's check, and the
+        // joint is refused (the second stretch scanned again after the first).
+        #expect(try Self.scan(layout, files, bounds, .at(target)).split?.joined == false)
     }
 
     /// The automatic split only for a log past the threshold; found at a record start.
