@@ -16,8 +16,7 @@ public struct DelayText: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(_ text: String) {
-        var utf8 = Array(text.utf8)
-        self = utf8.withUnsafeMutableBytes { DelayText(UnsafeRawBufferPointer($0)) }
+        self = Array(text.utf8).withUnsafeBytes { DelayText($0) }
     }
 
     /// The bytes held (at most `capacity`).

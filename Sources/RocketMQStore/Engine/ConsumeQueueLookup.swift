@@ -17,6 +17,8 @@ final class ConsumeQueueLookup {
         var queueId: Int32
         /// nil: the slot is empty.
         var queue: Unmanaged<ConsumeQueueWriter>?
+
+        static let empty = Slot(hash: 0, topicStart: 0, topicCount: 0, queueId: 0, queue: nil)
     }
 
     private struct Table {
@@ -37,7 +39,7 @@ final class ConsumeQueueLookup {
     init() {
         let capacity = 64
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
-        slots.initialize(repeating: Slot(hash: 0, topicStart: 0, topicCount: 0, queueId: 0, queue: nil), count: capacity)
+        slots.initialize(repeating: .empty, count: capacity)
         table = .allocate(capacity: 1)
         table.initialize(to: Table(slots: slots, capacity: capacity, arena: .allocate(capacity: 1024), arenaCapacity: 1024))
     }
@@ -103,7 +105,7 @@ final class ConsumeQueueLookup {
         let oldCapacity = table.pointee.capacity
         let capacity = oldCapacity * 2
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
-        slots.initialize(repeating: Slot(hash: 0, topicStart: 0, topicCount: 0, queueId: 0, queue: nil), count: capacity)
+        slots.initialize(repeating: .empty, count: capacity)
         table.pointee.slots = slots
         table.pointee.capacity = capacity
         for i in 0..<oldCapacity where old[i].queue != nil { place(old[i]) }

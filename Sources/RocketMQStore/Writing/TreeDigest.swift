@@ -21,13 +21,16 @@ public struct TreeDigest: Sendable {
     public init(of path: String) throws(StoreError) {
         self.path = path
         stamp = try Self.stamp(path)
-        digest = FileSystem.exists(path) ? try ContentDigest.tree(path) : nil
+        digest = try Self.hash(path)
     }
 
     /// The digest, if the tree is still as it was when hashed; otherwise a fresh one.
     public func current() throws(StoreError) -> String? {
-        if try Self.stamp(path) == stamp { return digest }
-        return FileSystem.exists(path) ? try ContentDigest.tree(path) : nil
+        try Self.stamp(path) == stamp ? digest : try Self.hash(path)
+    }
+
+    private static func hash(_ path: String) throws(StoreError) -> String? {
+        FileSystem.exists(path) ? try ContentDigest.tree(path) : nil
     }
 
     private static func stamp(_ root: String) throws(StoreError) -> [UInt8] {

@@ -181,13 +181,7 @@ struct LogChainScan {
                 table.facts[i] = other
                 continue
             }
-            guard other.records > 0 else { continue }
-            table.facts[i].nextQueueOffset = max(table.facts[i].nextQueueOffset, other.nextQueueOffset)
-            table.facts[i].lastPhysicalOffset = other.lastPhysicalOffset
-            table.facts[i].records += other.records
-            table.facts[i].expected.sum &+= other.expected.sum
-            table.facts[i].expected.count += other.expected.count
-            table.facts[i].expected.lowestQueueOffset = min(table.facts[i].expected.lowestQueueOffset, other.expected.lowestQueueOffset)
+            if other.records > 0 { table.facts[i].absorb(other) }
         }
         for i in indexDigests.indices where i < next.indexDigests.count { indexDigests[i].add(next.indexDigests[i]) }
         if next.records > 0 { lastStoreTimestamp = next.lastStoreTimestamp }

@@ -29,6 +29,16 @@ struct LogEndScan {
         var existingUnits: Int64 = 0
         /// `UnitDigest.unit` summed over the records with a queue offset below `existingUnits`.
         var expected = QueueDigest()
+
+        /// Takes in `other`, facts of the same queue (both with records): from a later stretch
+        /// of the log, or from a topic spelled in other bytes that decodes alike.
+        mutating func absorb(_ other: QueueFacts) {
+            nextQueueOffset = max(nextQueueOffset, other.nextQueueOffset)
+            lastPhysicalOffset = max(lastPhysicalOffset, other.lastPhysicalOffset)
+            firstPhysicalOffset = min(firstPhysicalOffset, other.firstPhysicalOffset)
+            records += other.records
+            expected.add(other.expected)
+        }
     }
 
     /// A sum of `UnitDigest.unit` values and their count: equal digests mean the same units at
@@ -42,6 +52,12 @@ struct LogEndScan {
             sum &+= UnitDigest.unit(queueOffset: queueOffset, physicalOffset: physicalOffset, size: size, tagsCode: tagsCode)
             count += 1
             lowestQueueOffset = min(lowestQueueOffset, queueOffset)
+        }
+
+        mutating func add(_ other: QueueDigest) {
+            sum &+= other.sum
+            count += other.count
+            lowestQueueOffset = min(lowestQueueOffset, other.lowestQueueOffset)
         }
     }
 
@@ -139,15 +155,7 @@ struct LogEndScan {
             let key = topic + "/" + String(name.queueId)
             queueNames[key] = (topic, name.queueId)
             var facts = table.facts[i]
-            if let other = queues[key] {  // byte-different topics that decode alike: one queue
-                facts.nextQueueOffset = max(facts.nextQueueOffset, other.nextQueueOffset)
-                facts.lastPhysicalOffset = max(facts.lastPhysicalOffset, other.lastPhysicalOffset)
-                facts.firstPhysicalOffset = min(facts.firstPhysicalOffset, other.firstPhysicalOffset)
-                facts.records += other.records
-                facts.expected.sum &+= other.expected.sum
-                facts.expected.count += other.expected.count
-                facts.expected.lowestQueueOffset = min(facts.expected.lowestQueueOffset, other.expected.lowestQueueOffset)
-            }
+            if let other = queues[key] { facts.absorb(other) }  // byte-different topics that decode alike: one queue
             queues[key] = facts
         }
         try scanAfterEnd(files: files, options: options)

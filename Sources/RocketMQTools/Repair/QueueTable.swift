@@ -15,27 +15,27 @@ struct QueueTable {
         return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 
-    /// The row of (topic, queueId), nil when it has none.
-    func existingIndex(topic: UnsafeRawBufferPointer, queueId: Int32) -> Int? {
-        let h = Self.hash(topic, queueId)
+    /// The row of (topic, queueId), or the empty slot where it would go.
+    private func probe(_ topic: UnsafeRawBufferPointer, _ queueId: Int32, hash h: Int) -> (row: Int?, slot: Int) {
         var s = h & (slots.count - 1)
         while slots[s] >= 0 {
             let i = Int(slots[s])
-            if hashes[i] == h && names[i].queueId == queueId && ByteComparison.equal(names[i].topic, topic) { return i }
+            if hashes[i] == h && names[i].queueId == queueId && ByteComparison.equal(names[i].topic, topic) { return (i, s) }
             s = (s + 1) & (slots.count - 1)
         }
-        return nil
+        return (nil, s)
+    }
+
+    /// The row of (topic, queueId), nil when it has none.
+    func existingIndex(topic: UnsafeRawBufferPointer, queueId: Int32) -> Int? {
+        probe(topic, queueId, hash: Self.hash(topic, queueId)).row
     }
 
     /// The row of (topic, queueId), added when new.
     mutating func index(topic: UnsafeRawBufferPointer, queueId: Int32) -> Int {
         let h = Self.hash(topic, queueId)
-        var s = h & (slots.count - 1)
-        while slots[s] >= 0 {
-            let i = Int(slots[s])
-            if hashes[i] == h && names[i].queueId == queueId && ByteComparison.equal(names[i].topic, topic) { return i }
-            s = (s + 1) & (slots.count - 1)
-        }
+        let (row, s) = probe(topic, queueId, hash: h)
+        if let row { return row }
         let i = names.count
         names.append((Array(topic), queueId))
         facts.append(LogEndScan.QueueFacts())
