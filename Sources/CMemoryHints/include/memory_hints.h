@@ -1,4 +1,4 @@
-// Hints to the CPU's caches that Swift has no spelling for.
+// Hints to the CPU's caches and the kernel that Swift has no spelling for.
 #ifndef RMQSTORE_MEMORY_HINTS_H
 #define RMQSTORE_MEMORY_HINTS_H
 
@@ -12,5 +12,10 @@ static inline __attribute__((always_inline)) void rmq_prefetch_read(const void *
 static inline __attribute__((always_inline)) void rmq_prefetch_write(const void *address) {
     __builtin_prefetch(address, 1, 3);
 }
+
+/// Starts the writeback of the dirty pages in [offset, offset + count) of a file (count 0: to
+/// its end) without waiting for it: Linux sync_file_range SYNC_FILE_RANGE_WRITE, a no-op
+/// elsewhere. It makes nothing durable: a later fsync does, and has less left to wait for.
+int rmq_start_writeback(int fd, long long offset, long long count);
 
 #endif

@@ -27,13 +27,15 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     private var writingRef: Unmanaged<MappedFile>?
 
     /// `storeRoot` is the store directory; the queue lives in `consumequeue/<topic>/<queueId>`.
-    public init(storeRoot: String, topic: String, queueId: Int32, mappedFileSizeConsumeQueue: Int) {
+    /// `appendBufferSize` > 0 buffers the units of new files (`MappedFile.bufferAppends`): for
+    /// a rebuild, which writes each queue once and reads nothing back before the flush.
+    public init(storeRoot: String, topic: String, queueId: Int32, mappedFileSizeConsumeQueue: Int, appendBufferSize: Int = 0) {
         self.topic = topic
         self.queueId = queueId
         self.directory = storeRoot + "/consumequeue/" + topic + "/" + String(queueId)
         // RocketMQ rounds the size down to a whole number of units.
         let size = mappedFileSizeConsumeQueue / Self.unitSize * Self.unitSize
-        self.queue = MappedFileQueue(directory: directory, mappedFileSize: size)
+        self.queue = MappedFileQueue(directory: directory, mappedFileSize: size, appendBufferSize: appendBufferSize)
     }
 
     public var mappedFileSize: Int { queue.mappedFileSize }
@@ -215,6 +217,9 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
         guard position + Self.unitSize <= file.wrotePosition else { return nil }
         return try? ConsumeQueueUnit(decoding: file.readableBytes, at: position)
     }
+
+    /// `MappedFile.startWriteback` for every file (then `flush` waits less).
+    public func startWriteback() { for file in queue.mappedFiles { file.startWriteback() } }
 
     /// Forces dirty units (`flush(leastPages)`).
     @discardableResult

@@ -42,6 +42,8 @@ public final class IndexFile: @unchecked Sendable {
     }
 
     public func flush() { mappedFile.forceAll() }
+    public func startWriteback() { mappedFile.startWriteback() }
+
     public func destroy() { mappedFile.destroy() }
     public func unmap() { mappedFile.unmap() }
 }

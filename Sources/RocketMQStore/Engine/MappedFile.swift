@@ -11,6 +11,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CMemoryHints
 import Synchronization
 
 public final class MappedFile: @unchecked Sendable {
@@ -28,6 +29,10 @@ public final class MappedFile: @unchecked Sendable {
     private let unmapped = Atomic<Bool>(false)
     /// Set when the file was the first created in an empty queue (ConsumeQueue's pre-blank rule).
     public var isFirstCreateInQueue = false
+    /// Appends not yet written when they are buffered (`bufferAppends`): the bytes of
+    /// `[bufferedFrom, wrotePosition)`. Writer-only.
+    private var appendBuffer: UnsafeMutableRawBufferPointer?
+    private var bufferedFrom = 0
 
     static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
 
@@ -80,6 +85,9 @@ public final class MappedFile: @unchecked Sendable {
     /// Unmaps and closes (idempotent). The object must not be used afterwards.
     public func unmap() {
         guard !unmapped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        writeBufferedAppends()
+        appendBuffer?.deallocate()
+        appendBuffer = nil
         munmap(base, fileSize)
         close(descriptor)
     }
@@ -121,9 +129,58 @@ public final class MappedFile: @unchecked Sendable {
     public func append(_ data: UnsafeRawBufferPointer) -> Bool {
         let position = wrotePosition
         guard position + data.count <= fileSize else { return false }
-        if data.count > 0 { (base + position).copyMemory(from: data.baseAddress!, byteCount: data.count) }
+        if data.count > 0 {
+            if let buffer = appendBuffer {
+                if position + data.count - bufferedFrom > buffer.count { writeBufferedAppends() }
+                if data.count <= buffer.count {
+                    (buffer.baseAddress! + (position - bufferedFrom)).copyMemory(from: data.baseAddress!, byteCount: data.count)
+                } else {
+                    (base + position).copyMemory(from: data.baseAddress!, byteCount: data.count)
+                    bufferedFrom = position + data.count
+                }
+            } else {
+                (base + position).copyMemory(from: data.baseAddress!, byteCount: data.count)
+            }
+        }
         wrotePosition = position + data.count
+        if appendBuffer != nil && position + data.count == fileSize {
+            // Full: nothing more comes, so the buffer goes now rather than at the flush.
+            writeBufferedAppends()
+            appendBuffer?.deallocate()
+            appendBuffer = nil
+        }
         return true
+    }
+
+    /// From now on appends collect in a buffer of `capacity` bytes, written to the file with
+    /// pwrite when it fills, when the file is full, and at `flush` and `unmap`; not into the map.
+    /// For an offline builder that writes each file once, front to back, and reads nothing back
+    /// before flushing (rebuild): it writes the page cache without a page fault, a page-table
+    /// entry or the zero-fill of each new page. The map does not show buffered bytes.
+    public func bufferAppends(capacity: Int) {
+        guard appendBuffer == nil, capacity > 0 else { return }
+        appendBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        bufferedFrom = wrotePosition
+    }
+
+    /// Writes the buffered appends; should pwrite fail, they are copied into the map instead
+    /// (where an append would have put them, failing the same way at the flush).
+    private func writeBufferedAppends() {
+        guard let buffer = appendBuffer else { return }
+        let end = wrotePosition
+        var done = 0
+        while bufferedFrom + done < end {
+            let n = pwrite(descriptor, buffer.baseAddress! + done, end - bufferedFrom - done, off_t(bufferedFrom + done))
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                (base + bufferedFrom + done).copyMemory(from: buffer.baseAddress! + done, byteCount: end - bufferedFrom - done)
+                break
+            }
+        }
+        bufferedFrom = end
     }
 
     /// Sets all positions (load, truncation).
@@ -145,6 +202,7 @@ public final class MappedFile: @unchecked Sendable {
         guard target > done else { return done }
         let able = isFull || (leastPages > 0 ? dirtyPages() >= leastPages : true)
         guard able else { return done }
+        writeBufferedAppends()
         let start = done - done % Self.pageSize
         _ = msync(base + start, target - start, MS_SYNC)
         // Only move forward: a concurrent flush may already have forced further.
@@ -158,8 +216,18 @@ public final class MappedFile: @unchecked Sendable {
         return flushedPosition
     }
 
+    /// Starts writing the dirty pages of `[from, from + count)` (count 0: to the end; buffered
+    /// appends first) without waiting: a later flush of many files then waits for writes
+    /// already under way together, rather than writing them one file at a time, and bytes that
+    /// will not change can go to the device while a build goes on.
+    public func startWriteback(from: Int = 0, count: Int = 0) {
+        writeBufferedAppends()
+        _ = rmq_start_writeback(descriptor, Int64(from), Int64(count))
+    }
+
     /// Forces the whole file regardless of positions (index files, whose writes are random).
     public func forceAll() {
+        writeBufferedAppends()
         _ = msync(base, fileSize, MS_SYNC)
     }
 

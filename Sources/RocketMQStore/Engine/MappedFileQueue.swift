@@ -14,14 +14,18 @@ public final class MappedFileQueue: @unchecked Sendable {
     public let mappedFileSize: Int
     /// Create the next file ahead of time (the commitlog's allocate service).
     public let preallocatesNextFile: Bool
+    /// Files created from now on buffer their appends (`MappedFile.bufferAppends`) in this
+    /// many bytes; 0 appends into the map. Only for a single thread building files offline.
+    public let appendBufferSize: Int
     private let files = Locked<[MappedFile]>([])
     private let spare = Locked<MappedFile?>(nil)
     private let flushedWhereValue = Atomic<Int64>(0)
 
-    public init(directory: String, mappedFileSize: Int, preallocatesNextFile: Bool = false) {
+    public init(directory: String, mappedFileSize: Int, preallocatesNextFile: Bool = false, appendBufferSize: Int = 0) {
         self.directory = directory
         self.mappedFileSize = mappedFileSize
         self.preallocatesNextFile = preallocatesNextFile
+        self.appendBufferSize = appendBufferSize
     }
 
     deinit { shutdown() }
@@ -90,6 +94,7 @@ public final class MappedFileQueue: @unchecked Sendable {
             file = try MappedFile(path: path(forOffset: offset), fileFromOffset: offset, fileSize: mappedFileSize,
                                   create: true)
         }
+        file.bufferAppends(capacity: appendBufferSize)
         if preallocatesNextFile {
             let next = offset + Int64(mappedFileSize)
             let nextFile = try MappedFile(path: path(forOffset: next), fileFromOffset: next,

@@ -10,6 +10,8 @@ public final class StoreDispatcher: @unchecked Sendable {
     public let storeRoot: String
     public let mappedFileSizeConsumeQueue: Int
     public let delayLevels: DelayLevelTable
+    /// Consume queue files buffer their units (`ConsumeQueueWriter`'s `appendBufferSize`).
+    public let queueAppendBufferSize: Int
     /// nil when `messageIndexEnable` is false.
     public let index: IndexWriter?
     private let queues = Locked<[String: [Int32: ConsumeQueueWriter]]>([:])
@@ -19,9 +21,10 @@ public final class StoreDispatcher: @unchecked Sendable {
 
     public init(
         storeRoot: String, mappedFileSizeConsumeQueue: Int, indexLayout: IndexFileLayout?,
-        delayLevels: DelayLevelTable = .default
+        delayLevels: DelayLevelTable = .default, queueAppendBufferSize: Int = 0
     ) {
         self.storeRoot = storeRoot
+        self.queueAppendBufferSize = queueAppendBufferSize
         self.mappedFileSizeConsumeQueue = mappedFileSizeConsumeQueue
         self.delayLevels = delayLevels
         self.index = indexLayout.map { IndexWriter(storeRoot: storeRoot, layout: $0) }
@@ -46,7 +49,8 @@ public final class StoreDispatcher: @unchecked Sendable {
             if let existing = table[topic]?[queueId] { return existing }
             guard create else { return nil }
             let writer = ConsumeQueueWriter(storeRoot: storeRoot, topic: topic, queueId: queueId,
-                                            mappedFileSizeConsumeQueue: mappedFileSizeConsumeQueue)
+                                            mappedFileSizeConsumeQueue: mappedFileSizeConsumeQueue,
+                                            appendBufferSize: queueAppendBufferSize)
             table[topic, default: [:]][queueId] = writer
             return writer
         }
@@ -110,6 +114,12 @@ public final class StoreDispatcher: @unchecked Sendable {
     public func flush(leastPages: Int = 0, index flushIndex: Bool = false) {
         for queue in consumeQueues { while !queue.flush(leastPages: leastPages) {} }
         if flushIndex { index?.flush() }
+    }
+
+    /// Starts the writeback of every consume queue (and the index), for a flush of them all.
+    public func startWriteback() {
+        for queue in consumeQueues { queue.startWriteback() }
+        index?.startWriteback()
     }
 
     public func shutdown() {

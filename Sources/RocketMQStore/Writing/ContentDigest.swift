@@ -89,10 +89,23 @@ public enum ContentDigest {
                 }
             }
         }
+        // Read, not mapped: a pass over just-written files (a rebuild's new trees) costs a copy
+        // from the page cache this way, against a fault per 64 KiB and an unmap per page.
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
+        defer { buffer.deallocate() }
         for extent in dataExtents(fd, from: from, to: to) {
             feedZeros(extent.lowerBound - position)
-            try withMapped(fd, extent, path: path) { hasher.update($0) }
-            position = extent.upperBound
+            position = extent.lowerBound
+            while position < extent.upperBound {
+                let want = Int(min(Int64(chunk), extent.upperBound - position))
+                let got = try FileSystem.readFully(fd, path: path, into: buffer, count: want, at: position)
+                guard got == want else {
+                    throw StoreError(.io, path: path, offset: position + Int64(got), "file ended while being hashed (expected \(want) more bytes)")
+                }
+                hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+                position += Int64(got)
+            }
         }
         feedZeros(to - position)
     }

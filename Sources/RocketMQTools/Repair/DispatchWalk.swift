@@ -3,34 +3,50 @@
 // fails, its blank marker or its end of data; CommitLogWalker's rules for `.proceed`.
 //
 // A tight loop for the million-record walks of rebuild and recover: no event per record (the
-// walker's events carry the SegmentFile, whose strings are retained and released per record).
+// walker's events carry the SegmentFile, whose strings are retained and released per record),
+// and the files are read with pread (`SequentialReader`), not mapped. A view's `position` is
+// then relative to the window it was decoded from; the file offset is what `visit` is given.
 
 import RocketMQFormat
 import RocketMQStore
 
 enum DispatchWalk {
     /// Calls `visit` with each record and its global offset; `visit` returns false to stop.
+    /// (`chunkSize` is the reader's; tests make it small, so that records straddle chunks.)
     static func records(
         _ layout: StoreLayout, options: RecordCheckOptions, fromOffset: Int64 = 0, toOffset: Int64 = .max,
-        _ visit: (MessageRecordView, Int64) throws(StoreError) -> Bool
+        chunkSize: Int = 256 << 10, _ visit: (MessageRecordView, Int64) throws(StoreError) -> Bool
     ) throws(StoreError) {
         for file in layout.commitLogFiles {
             if file.fromOffset + max(file.size, 1) <= fromOffset { continue }
             if file.fromOffset >= toOffset { break }
-            let region = try MappedRegion(path: file.path)
-            region.prefetchDataPart()
+            let reader = try SequentialReader(path: file.path, chunkSize: chunkSize)
             let base = file.fromOffset
-            let go = try region.withBytes { (bytes) throws(StoreError) -> Bool in
-                var position = 0
-                var readAhead = ReadAhead(bytes)
-                while let record = RecordDecoder.message(in: bytes, at: position, options: options), record.check.success {
-                    readAhead.advance(to: position)
-                    guard try visit(record, base + Int64(position)) else { return false }
-                    position += Int(record.totalSize)
-                }
-                return true
+            var position = 0
+            while let record = try wholeRecord(reader, at: position, options: options), record.check.success {
+                guard try visit(record, base + Int64(position)) else { return }
+                position += Int(record.totalSize)
             }
-            if !go { return }
         }
+    }
+
+    /// The record at `position` decoded from a window that holds all of it (or the rest of the
+    /// file, when TOTALSIZE runs past it); nil where `RecordDecoder.message` gives nil. Exactly
+    /// what decoding the whole mapped file there gives, as far as `check.success` goes.
+    static func wholeRecord(_ reader: SequentialReader, at position: Int, options: RecordCheckOptions) throws(StoreError) -> MessageRecordView? {
+        var bytes = try reader.bytes(from: position, atLeast: 8)
+        guard bytes.count >= 8 else { return nil }
+        let totalSize = Int(Int32(bigEndian: bytes.loadUnaligned(as: Int32.self)))
+        if totalSize > bytes.count {
+            if totalSize > reader.chunkSize {
+                // Before the buffer grows to hold a large record: a damaged header fails the
+                // same way on the part already read (its first failure is not a field cut short
+                // by the window), and then no more of the file need be read.
+                guard let partial = RecordDecoder.message(in: bytes, at: 0, options: options) else { return nil }
+                if case .truncated? = partial.check.failure {} else { return partial }
+            }
+            bytes = try reader.bytes(from: position, atLeast: totalSize)
+        }
+        return RecordDecoder.message(in: bytes, at: 0, options: options)
     }
 }

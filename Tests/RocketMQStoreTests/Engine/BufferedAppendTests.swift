@@ -1,0 +1,85 @@
+import Foundation
+import RocketMQFormat
+import RocketMQStore
+import Testing
+
+/// A file whose appends are buffered (`MappedFile.bufferAppends`, the rebuild's consume queues)
+/// ends up byte for byte what appending into the map gives: through buffer refills, an append
+/// larger than the buffer, the file filling up, a flush, and an unmap with bytes still buffered.
+@Suite struct BufferedAppendTests {
+    static func appendAll(_ file: MappedFile, _ pieces: [[UInt8]]) -> [Bool] {
+        pieces.map { piece in piece.withUnsafeBytes { file.append($0) } }
+    }
+
+    static func pieces(seed: UInt64) -> [[UInt8]] {
+        var state = seed
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        return (0..<400).map { i in
+            let count = i % 37 == 0 ? Int(next() % 300) : 20  // mostly units, some odd and large
+            return (0..<count).map { _ in UInt8(truncatingIfNeeded: next() | 1) }
+        }
+    }
+
+    @Test(arguments: [16, 64, 100, 4096])
+    func bufferedAppendsWriteWhatMappedAppendsWrite(capacity: Int) throws {
+        let dir = EngineTestSupport.temporaryDirectory("buffered-append")
+        defer { EngineTestSupport.remove(dir) }
+        let size = 8192
+        let pieces = Self.pieces(seed: UInt64(capacity))
+        let mapped = try MappedFile(path: dir + "/mapped", fileFromOffset: 0, fileSize: size, create: true)
+        let buffered = try MappedFile(path: dir + "/buffered", fileFromOffset: 0, fileSize: size, create: true)
+        buffered.bufferAppends(capacity: capacity)
+        #expect(Self.appendAll(buffered, pieces) == Self.appendAll(mapped, pieces))
+        #expect(buffered.wrotePosition == mapped.wrotePosition)
+        #expect(buffered.isFull == mapped.isFull)
+        mapped.flush()
+        buffered.flush()
+        #expect(FileManager.default.contents(atPath: dir + "/buffered") == FileManager.default.contents(atPath: dir + "/mapped"))
+        mapped.unmap()
+        buffered.unmap()
+    }
+
+    @Test func unmapWritesWhatIsStillBuffered() throws {
+        let dir = EngineTestSupport.temporaryDirectory("buffered-append")
+        defer { EngineTestSupport.remove(dir) }
+        let file = try MappedFile(path: dir + "/f", fileFromOffset: 0, fileSize: 4096, create: true)
+        file.bufferAppends(capacity: 1024)
+        let unit = [UInt8](repeating: 0xAB, count: 20)
+        for _ in 0..<10 { #expect(unit.withUnsafeBytes { file.append($0) }) }
+        // Nothing written yet: the map (and the file) still read as zeros.
+        #expect(file.readableBytes[0] == 0)
+        file.unmap()
+        let contents = try #require(FileManager.default.contents(atPath: dir + "/f"))
+        #expect(contents.count == 4096)
+        #expect(Array(contents.prefix(200)) == [UInt8](repeating: 0xAB, count: 200))
+        #expect(contents.dropFirst(200).allSatisfy { $0 == 0 })
+    }
+
+    @Test func aConsumeQueueBuiltWithBufferedUnitsMatchesOneBuiltInTheMap() throws {
+        let dir = EngineTestSupport.temporaryDirectory("buffered-append")
+        defer { EngineTestSupport.remove(dir) }
+        // A first unit at queue offset 5 (pre-blank units first), a rollover every 50 units.
+        func build(_ root: String, buffer: Int) throws {
+            let queue = ConsumeQueueWriter(storeRoot: root, topic: "T", queueId: 0, mappedFileSizeConsumeQueue: 1000,
+                                           appendBufferSize: buffer)
+            for i in 5..<180 {
+                try queue.putMessagePositionInfo(offset: Int64(i) * 100, size: 100, tagsCode: Int64(i) &* 31, cqOffset: Int64(i))
+            }
+            #expect(queue.maxOffsetInQueue == 180)
+            queue.flush()
+            queue.shutdown()
+        }
+        try build(dir + "/a", buffer: 0)
+        try build(dir + "/b", buffer: 64)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/a/consumequeue/T/0").sorted()
+        #expect(names.count == 4)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/b/consumequeue/T/0").sorted() == names)
+        for name in names {
+            #expect(FileManager.default.contents(atPath: dir + "/b/consumequeue/T/0/" + name)
+                    == FileManager.default.contents(atPath: dir + "/a/consumequeue/T/0/" + name))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import RocketMQStore
+import TestSupport
+import Testing
+
+/// `SequentialReader` gives exactly the file's bytes for every forward request, whether it
+/// falls inside a chunk, straddles chunks (the stitch), asks for more of a straddling span,
+/// runs past the end of the file, or is larger than the stitch may copy (a map of the file).
+@Suite struct SequentialReaderTests {
+    static func makeFile(_ count: Int, seed: UInt64) throws -> (path: String, bytes: [UInt8]) {
+        var state = seed
+        let bytes = (0..<count).map { _ -> UInt8 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        let path = try ScratchDirectory.make("sequential-reader") + "/file"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        return (path, bytes)
+    }
+
+    /// The window must start with the file's bytes at `position`, hold at least `count` of
+    /// them (or all that remain) and nothing past the end of the file.
+    static func check(_ window: UnsafeRawBufferPointer, _ bytes: [UInt8], at position: Int, count: Int) {
+        let remaining = max(0, bytes.count - position)
+        #expect(window.count >= min(count, remaining))
+        #expect(window.count <= remaining)
+        if window.count > 0 {
+            #expect(window.elementsEqual(bytes[position..<position + window.count]), "the window at \(position) differs from the file")
+        }
+    }
+
+    @Test(arguments: [4096, 5000, 65536])
+    func recordLikeWalksSeeTheFileBytes(chunkSize: Int) throws {
+        let (path, bytes) = try Self.makeFile(300_001, seed: UInt64(chunkSize))
+        let reader = try SequentialReader(path: path, chunkSize: chunkSize)
+        var rng = SplitMix(seed: 7)
+        var position = 0
+        while position < bytes.count {
+            // As a record walk asks: its first 8 bytes, then the whole record.
+            Self.check(try reader.bytes(from: position, atLeast: 8), bytes, at: position, count: 8)
+            let size = rng.next() % 4 == 0 ? Int(rng.next() % 20_000) + 1 : Int(rng.next() % 1_500) + 1
+            Self.check(try reader.bytes(from: position, atLeast: size), bytes, at: position, count: size)
+            position += size
+        }
+        #expect(try reader.bytes(from: bytes.count, atLeast: 8).count == 0)
+        #expect(try reader.bytes(from: bytes.count + 10, atLeast: 8).count == 0)
+    }
+
+    @Test(arguments: [4096, 9000])
+    func anyForwardRequestsSeeTheFileBytes(chunkSize: Int) throws {
+        let (path, bytes) = try Self.makeFile(200_000, seed: 11)
+        let reader = try SequentialReader(path: path, chunkSize: chunkSize)
+        var rng = SplitMix(seed: UInt64(chunkSize))
+        var position = 0
+        while position <= bytes.count {
+            // Forward by any step, including none and steps that stay inside a stitch.
+            position += Int(rng.next() % 3_000)
+            let count = Int(rng.next() % 12_000) + 1
+            Self.check(try reader.bytes(from: position, atLeast: count), bytes, at: position, count: count)
+        }
+    }
+
+    @Test func requestsLargerThanTheStitchComeFromAMap() throws {
+        let (path, bytes) = try Self.makeFile(100_000, seed: 3)
+        let reader = try SequentialReader(path: path, chunkSize: 4096)
+        Self.check(try reader.bytes(from: 10, atLeast: 8), bytes, at: 10, count: 8)
+        // A damaged TOTALSIZE: far more than the file holds; the rest of the file comes back.
+        let huge = try reader.bytes(from: 10, atLeast: SequentialReader.largestStitch + 1)
+        #expect(huge.count == bytes.count - 10)
+        Self.check(huge, bytes, at: 10, count: SequentialReader.largestStitch + 1)
+        // And the walk goes on from chunks afterwards.
+        Self.check(try reader.bytes(from: 50_000, atLeast: 9_000), bytes, at: 50_000, count: 9_000)
+    }
+
+    @Test func emptyAndTinyFiles() throws {
+        let empty = try ScratchDirectory.make("sequential-reader") + "/empty"
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        #expect(try SequentialReader(path: empty).bytes(from: 0, atLeast: 8).count == 0)
+        let (path, bytes) = try Self.makeFile(5, seed: 1)
+        Self.check(try SequentialReader(path: path).bytes(from: 0, atLeast: 8), bytes, at: 0, count: 8)
+        #expect(throws: StoreError.self) { try SequentialReader(path: empty + "-missing") }
+    }
+}
+
+/// A small deterministic generator for the tests' random choices.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
