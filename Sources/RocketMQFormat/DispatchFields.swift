@@ -9,7 +9,10 @@ public struct DispatchFields {
     public var uniqKey: UnsafeRawBufferPointer?
     public var keys: UnsafeRawBufferPointer?
 
-    public init(_ view: MessageRecordView, delayLevels: DelayLevelTable = .default) {
+    /// `delayLevels` is borrowed: an initializer's arguments are otherwise passed owned, which
+    /// cost a retain and release of the table's array per record, and on two scanning threads
+    /// sharing one table, a contended one (perf: 60 ns per record in recover's scan).
+    public init(_ view: MessageRecordView, delayLevels: borrowing DelayLevelTable = .default) {
         tagsCode = 0
         guard view.propertiesLength > 0 else { return }
         var tags: UnsafeRawBufferPointer?

@@ -58,8 +58,9 @@ public final class SequentialReader {
 
     /// The file's bytes from `position` on: at least `count` of them, or all up to the end of
     /// the file when fewer remain (empty at or past the end). Valid until the next call.
-    /// A position may not be before the previous call's.
+    /// A position may not be before the previous call's; it may jump ahead.
     public func bytes(from position: Int, atLeast count: Int) throws(StoreError) -> UnsafeRawBufferPointer {
+        precondition(position >= 0, "SequentialReader positions are file offsets")
         if loaded, position >= chunkStart, position + count <= chunkEnd || (atEnd && position <= chunkEnd) {
             return UnsafeRawBufferPointer(start: chunk + (position - chunkStart), count: chunkEnd - position)
         }
@@ -71,14 +72,17 @@ public final class SequentialReader {
             let bytes = mapped!.bytes
             return position < bytes.count ? UnsafeRawBufferPointer(rebasing: bytes[position...]) : UnsafeRawBufferPointer(start: nil, count: 0)
         }
-        if !loaded { try advance() }
-        if position < chunkStart {
+        if loaded, position < chunkStart {
             // Inside the stitch, wanting more of it (a record after its first 8 bytes).
             precondition(position >= stitchStart && position <= stitchEnd, "SequentialReader reads forward only")
             memmove(stitch, stitch + (position - stitchStart), stitchEnd - position)
             stitchStart = position
         } else {
-            while position >= chunkEnd && !atEnd { try advance() }
+            if !loaded || position >= chunkEnd {
+                // A first read, or a jump past the chunk: start at the page holding `position`.
+                if loaded && atEnd { return UnsafeRawBufferPointer(start: nil, count: 0) }
+                try read(from: position & ~4095)
+            }
             if position + count <= chunkEnd || atEnd {
                 guard position <= chunkEnd else { return UnsafeRawBufferPointer(start: nil, count: 0) }
                 return UnsafeRawBufferPointer(start: chunk + (position - chunkStart), count: chunkEnd - position)
@@ -104,7 +108,7 @@ public final class SequentialReader {
         while stitchEnd < target {
             if stitchEnd == chunkEnd {
                 if atEnd { return }
-                try advance()
+                try read(from: chunkEnd)
             }
             let take = min(target, chunkEnd) - stitchEnd
             (stitch + (stitchEnd - stitchStart)).copyMemory(from: chunk + (stitchEnd - chunkStart), byteCount: take)
@@ -112,9 +116,8 @@ public final class SequentialReader {
         }
     }
 
-    /// Reads the next chunk (the first one on the first call).
-    private func advance() throws(StoreError) {
-        let start = loaded ? chunkEnd : 0
+    /// Reads the chunk at `start`.
+    private func read(from start: Int) throws(StoreError) {
         let length = try FileSystem.readFully(
             fd, path: path, into: UnsafeMutableRawBufferPointer(start: chunk, count: chunkSize), count: chunkSize,
             at: Int64(start))

@@ -60,6 +60,15 @@ import Testing
         }
     }
 
+    @Test func aWalkMayStartInTheMiddleAndJumpAhead() throws {
+        let (path, bytes) = try Self.makeFile(120_000, seed: 5)
+        let reader = try SequentialReader(path: path, chunkSize: 4096)
+        // recover's second stretch starts at a split point inside the file.
+        for (position, count) in [(70_001, 8), (70_001, 5_000), (75_001, 100), (99_999, 30_000), (119_990, 8), (120_000, 1)] {
+            Self.check(try reader.bytes(from: position, atLeast: count), bytes, at: position, count: count)
+        }
+    }
+
     @Test func requestsLargerThanTheStitchComeFromAMap() throws {
         let (path, bytes) = try Self.makeFile(100_000, seed: 3)
         let reader = try SequentialReader(path: path, chunkSize: 4096)

@@ -23,30 +23,10 @@ enum DispatchWalk {
             let reader = try SequentialReader(path: file.path, chunkSize: chunkSize)
             let base = file.fromOffset
             var position = 0
-            while let record = try wholeRecord(reader, at: position, options: options), record.check.success {
+            while let record = try reader.message(at: position, options: options), record.check.success {
                 guard try visit(record, base + Int64(position)) else { return }
                 position += Int(record.totalSize)
             }
         }
-    }
-
-    /// The record at `position` decoded from a window that holds all of it (or the rest of the
-    /// file, when TOTALSIZE runs past it); nil where `RecordDecoder.message` gives nil. Exactly
-    /// what decoding the whole mapped file there gives, as far as `check.success` goes.
-    static func wholeRecord(_ reader: SequentialReader, at position: Int, options: RecordCheckOptions) throws(StoreError) -> MessageRecordView? {
-        var bytes = try reader.bytes(from: position, atLeast: 8)
-        guard bytes.count >= 8 else { return nil }
-        let totalSize = Int(Int32(bigEndian: bytes.loadUnaligned(as: Int32.self)))
-        if totalSize > bytes.count {
-            if totalSize > reader.chunkSize {
-                // Before the buffer grows to hold a large record: a damaged header fails the
-                // same way on the part already read (its first failure is not a field cut short
-                // by the window), and then no more of the file need be read.
-                guard let partial = RecordDecoder.message(in: bytes, at: 0, options: options) else { return nil }
-                if case .truncated? = partial.check.failure {} else { return partial }
-            }
-            bytes = try reader.bytes(from: position, atLeast: totalSize)
-        }
-        return RecordDecoder.message(in: bytes, at: 0, options: options)
     }
 }

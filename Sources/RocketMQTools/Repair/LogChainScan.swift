@@ -66,69 +66,64 @@ struct LogChainScan {
         var index = start.file
         chain: while index < files.count {
             let file = files[index]
-            let region = try MappedRegion(path: file.path)
+            // Read, not mapped (`SequentialReader`): the scan visits each byte once.
+            let reader = try SequentialReader(path: file.path)
             let from = index == start.file ? start.offset : 0
-            let dataEnd = Int(clamping: SparseFile.dataEnd(ofFileAt: file.path))
-            region.prefetch(from: from, upTo: stopAt?.file == index ? min(dataEnd, stopAt!.offset + 4096) : dataEnd)
             var position = from
             var reachedBlank = false
             var stopped = false
             var stop = ""
             var zeroHeader: EndOfData?
-            region.withBytes { bytes in
-                var readAhead = ReadAhead(bytes, from: from, end: dataEnd)
-                while true {
-                    if let stopAt, stopAt.file == index, stopAt.offset == position {
-                        stopped = true
-                        return
+            records: while true {
+                if let stopAt, stopAt.file == index, stopAt.offset == position {
+                    stopped = true
+                    break
+                }
+                switch try reader.entry(at: position, options: options) {
+                case .message(let record):
+                    let expected = file.fromOffset + Int64(position)
+                    guard record.check.success, record.totalSize > 0 else {
+                        stop = record.check.failure.map { "\($0)" } ?? "record fails the check"
+                        break records
                     }
-                    readAhead.advance(to: position)
-                    switch RecordDecoder.decode(bytes, at: position, options: options) {
-                    case .message(let record):
-                        let expected = file.fromOffset + Int64(position)
-                        guard record.check.success, record.totalSize > 0 else {
-                            stop = record.check.failure.map { "\($0)" } ?? "record fails the check"
-                            return
-                        }
-                        guard record.physicalOffset == expected else {
-                            stop = "PHYSICALOFFSET \(record.physicalOffset) differs from the position \(expected)"
-                            return
-                        }
-                        // verify's other record checks (unused SYSFLAG bits, a V1 topic length
-                        // outside 1...127, a 5.x property CRC): a record verify calls damaged
-                        // ends the valid data here too, or the recovered store would not verify.
-                        if let damagedRecord = settings.damagedRecord, damagedRecord.offset == expected {
-                            stop = damagedRecord.reason
-                            headerDamage = damagedRecord.reason
-                            return
-                        }
-                        if let failure = CommitLogFileScanner.failure(of: record, physical: expected) {
-                            stop = failure.message + (failure.found.map { " (expected \(failure.expected ?? "-"), found \($0))" } ?? "")
-                            return
-                        }
-                        var queue = -1
-                        if record.transactionType.isDispatchedToConsumeQueue {
-                            queue = queueIndex(record)
-                            let facts = table.facts[queue]
-                            if defersQueueStarts && facts.records == 0 {
-                                firstQueueOffsets[queue] = record.queueOffset
-                            } else if let damage = Self.queueOffsetBreak(record, records: facts.records, next: facts.nextQueueOffset,
-                                                                         logStartsAtZero: settings.logStartsAtZero) {
-                                stop = damage
-                                headerDamage = damage
-                                return
-                            }
-                        }
-                        note(record, at: expected, queue: queue)
-                        position += Int(record.totalSize)
-                    case .blank:
-                        reachedBlank = true
-                        return
-                    case .end(let end):
-                        stop = end.description
-                        if end.reason == .zeroFilled && !end.restIsZero { zeroHeader = end }
-                        return
+                    guard record.physicalOffset == expected else {
+                        stop = "PHYSICALOFFSET \(record.physicalOffset) differs from the position \(expected)"
+                        break records
                     }
+                    // verify's other record checks (unused SYSFLAG bits, a V1 topic length
+                    // outside 1...127, a 5.x property CRC): a record verify calls damaged
+                    // ends the valid data here too, or the recovered store would not verify.
+                    if let damagedRecord = settings.damagedRecord, damagedRecord.offset == expected {
+                        stop = damagedRecord.reason
+                        headerDamage = damagedRecord.reason
+                        break records
+                    }
+                    if let failure = CommitLogFileScanner.failure(of: record, physical: expected) {
+                        stop = failure.message + (failure.found.map { " (expected \(failure.expected ?? "-"), found \($0))" } ?? "")
+                        break records
+                    }
+                    var queue = -1
+                    if record.transactionType.isDispatchedToConsumeQueue {
+                        queue = queueIndex(record)
+                        let facts = table.facts[queue]
+                        if defersQueueStarts && facts.records == 0 {
+                            firstQueueOffsets[queue] = record.queueOffset
+                        } else if let damage = Self.queueOffsetBreak(record, records: facts.records, next: facts.nextQueueOffset,
+                                                                     logStartsAtZero: settings.logStartsAtZero) {
+                            stop = damage
+                            headerDamage = damage
+                            break records
+                        }
+                    }
+                    note(record, at: expected, queue: queue)
+                    position += Int(record.totalSize)
+                case .blank:
+                    reachedBlank = true
+                    break records
+                case .end(let end):
+                    stop = end.description
+                    if end.reason == .zeroFilled && !end.restIsZero { zeroHeader = end }
+                    break records
                 }
             }
             endOffset = file.fromOffset + Int64(position)

@@ -1,0 +1,39 @@
+// Commitlog records decoded from a `SequentialReader`: each from a window that holds all of
+// it, so the verdict is the one decoding the whole mapped file there gives.
+//
+// The positions inside what these return (a view's `position`, a blank marker's or an end's)
+// are relative to that window, whose byte 0 is the file's byte `position`.
+
+import RocketMQFormat
+
+extension SequentialReader {
+    /// `RecordDecoder.decode` at `position`.
+    public func entry(at position: Int, options: RecordCheckOptions) throws(StoreError) -> CommitLogEntry {
+        RecordDecoder.decode(try recordWindow(at: position, options: options), at: 0, options: options)
+    }
+
+    /// `RecordDecoder.message(in:at:)` at `position`.
+    public func message(at position: Int, options: RecordCheckOptions) throws(StoreError) -> MessageRecordView? {
+        RecordDecoder.message(in: try recordWindow(at: position, options: options), at: 0, options: options)
+    }
+
+    /// The bytes from `position`: the whole record when a message starts there (or the rest
+    /// of the file, when its TOTALSIZE runs past it), at least 8 bytes otherwise.
+    private func recordWindow(at position: Int, options: RecordCheckOptions) throws(StoreError) -> UnsafeRawBufferPointer {
+        let bytes = try self.bytes(from: position, atLeast: 8)
+        guard bytes.count >= 8 else { return bytes }
+        let totalSize = Int(Int32(bigEndian: bytes.loadUnaligned(as: Int32.self)))
+        guard totalSize > bytes.count,
+              let version = MessageVersion(magic: Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4, as: Int32.self))),
+              version == .v1 || options.acceptVersion2
+        else { return bytes }
+        if totalSize > chunkSize {
+            // Before reading a large record whole: a damaged header fails the same way on the
+            // part already read (its first failure is not a field cut short by the window),
+            // and then no more of the file need be read.
+            let partial = RecordDecoder.decode(bytes, at: 0, options: options)
+            guard case .message(let view) = partial, case .truncated? = view.check.failure else { return bytes }
+        }
+        return try self.bytes(from: position, atLeast: totalSize)
+    }
+}
