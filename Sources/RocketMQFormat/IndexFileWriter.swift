@@ -6,12 +6,26 @@
 public struct IndexFileWriter {
     public let bytes: UnsafeMutableRawBufferPointer
     public let layout: IndexFileLayout
+    /// Where entries go: entry `i` at `entries + 20 × (i − entriesFirst)`. By default the
+    /// entries region of `bytes`; an engine building a file offline points it at a buffer of
+    /// the entries from `entriesFirst` on, which it writes to the file itself (puts never read
+    /// entries back: a new entry links to the previous one through its slot).
+    public var entries: UnsafeMutableRawPointer
+    public var entriesFirst: Int = 0
 
     /// Fails when the buffer is not exactly `layout.fileSize` bytes.
     public init(bytes: UnsafeMutableRawBufferPointer, layout: IndexFileLayout) throws(FormatError) {
         try layout.validate(fileSize: bytes.count)
         self.bytes = bytes
         self.layout = layout
+        entries = bytes.baseAddress! + layout.entriesStart
+    }
+
+    /// The header's indexCount as a put reads it (`IndexHeader.load`: a stored count ≤ 0 is 1):
+    /// the number of the entry the next put writes.
+    public var nextEntry: Int {
+        let stored = Int32(bigEndian: bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexHeader.indexCountIndex, as: Int32.self))
+        return Int(stored <= 0 ? 1 : stored)
     }
 
     /// The header as it is in the buffer now.
@@ -38,10 +52,7 @@ public struct IndexFileWriter {
 
     /// True when no further entry fits (indexCount ≥ N); the service then rotates. Read in
     /// place (asked once per indexed record), with `IndexHeader.load`'s rule: a stored count ≤ 0 is 1.
-    public var isFull: Bool {
-        let stored = Int32(bigEndian: bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexHeader.indexCountIndex, as: Int32.self))
-        return Int(stored <= 0 ? 1 : stored) >= layout.indexNum
-    }
+    public var isFull: Bool { nextEntry >= layout.indexNum }
 
     /// The header's endPhyOffset, read in place.
     public var endPhyOffset: Int64 {
@@ -78,11 +89,11 @@ public struct IndexFileWriter {
             timeDiff = 0
         }
 
-        let entry = layout.entryPosition(Int(indexCount))
-        store(keyHash, entry)
-        store(phyOffset, entry + 4)
-        store(Int32(timeDiff), entry + 12)
-        store(slotValue, entry + 16)
+        let entry = entries + IndexFileLayout.entrySize * (Int(indexCount) - entriesFirst)
+        entry.storeBytes(of: keyHash.bigEndian, toByteOffset: 0, as: Int32.self)
+        entry.storeBytes(of: phyOffset.bigEndian, toByteOffset: 4, as: Int64.self)
+        entry.storeBytes(of: Int32(timeDiff).bigEndian, toByteOffset: 12, as: Int32.self)
+        entry.storeBytes(of: slotValue.bigEndian, toByteOffset: 16, as: Int32.self)
         store(indexCount, absSlotPos)
 
         if indexCount <= 1 {

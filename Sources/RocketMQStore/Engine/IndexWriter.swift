@@ -23,10 +23,15 @@ public final class IndexWriter: @unchecked Sendable {
     /// The clock used to name new files (tests may pin it).
     public var clock: @Sendable () -> Int64 = { IndexWriter.currentTimeMillis() }
 
-    /// `storeRoot` is the store directory; files live in `index/`.
-    public init(storeRoot: String, layout: IndexFileLayout) {
+    /// New files buffer this many entries (`IndexFile.bufferEntries`); 0 puts them in the map.
+    public let entryBufferCapacity: Int
+
+    /// `storeRoot` is the store directory; files live in `index/`. `entryBufferCapacity` > 0
+    /// is for an offline build that queries nothing before it flushes (rebuild).
+    public init(storeRoot: String, layout: IndexFileLayout, entryBufferCapacity: Int = 0) {
         self.directory = storeRoot + "/index"
         self.layout = layout
+        self.entryBufferCapacity = entryBufferCapacity
     }
 
     public var files: [IndexFile] { fileList.withLock { $0 } }
@@ -190,6 +195,7 @@ public final class IndexWriter: @unchecked Sendable {
         let created = try IndexFile(
             path: directory + "/" + name, layout: layout, create: true,
             previousEndPhyOffset: last?.endPhyOffset ?? 0, previousEndTimestamp: last?.endTimestamp ?? 0)
+        created.bufferEntries(capacity: entryBufferCapacity)
         fileList.withLock { $0.append(created) }
         if let last {
             last.flush()

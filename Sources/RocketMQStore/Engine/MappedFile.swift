@@ -163,24 +163,31 @@ public final class MappedFile: @unchecked Sendable {
         bufferedFrom = wrotePosition
     }
 
-    /// Writes the buffered appends; should pwrite fail, they are copied into the map instead
-    /// (where an append would have put them, failing the same way at the flush).
+    /// Writes the buffered appends.
     private func writeBufferedAppends() {
         guard let buffer = appendBuffer else { return }
         let end = wrotePosition
+        write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: end - bufferedFrom), at: bufferedFrom)
+        bufferedFrom = end
+    }
+
+    /// Writes `bytes` at `position` with pwrite, not through the map (a builder's buffered
+    /// bytes); should pwrite fail, they are copied into the map instead, where a plain append
+    /// would have put them (failing the same way at the flush).
+    public func write(_ bytes: UnsafeRawBufferPointer, at position: Int) {
+        guard let source = bytes.baseAddress, position >= 0, position + bytes.count <= fileSize else { return }
         var done = 0
-        while bufferedFrom + done < end {
-            let n = pwrite(descriptor, buffer.baseAddress! + done, end - bufferedFrom - done, off_t(bufferedFrom + done))
+        while done < bytes.count {
+            let n = pwrite(descriptor, source + done, bytes.count - done, off_t(position + done))
             if n > 0 {
                 done += n
             } else if n < 0 && errno == EINTR {
                 continue
             } else {
-                (base + bufferedFrom + done).copyMemory(from: buffer.baseAddress! + done, byteCount: end - bufferedFrom - done)
-                break
+                (base + position + done).copyMemory(from: source + done, byteCount: bytes.count - done)
+                return
             }
         }
-        bufferedFrom = end
     }
 
     /// Sets all positions (load, truncation).

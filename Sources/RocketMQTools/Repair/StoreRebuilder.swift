@@ -104,7 +104,7 @@ public struct StoreRebuilder {
         let dispatcher = StoreDispatcher(
             storeRoot: staging, mappedFileSizeConsumeQueue: Int(layout.consumeQueueFileSize),
             indexLayout: nil, delayLevels: layout.options.delayLevels, queueAppendBufferSize: 64 << 10)
-        let index = topic == nil ? indexLayout.map { IndexWriter(storeRoot: staging, layout: $0) } : nil
+        let index = topic == nil ? indexLayout.map { IndexWriter(storeRoot: staging, layout: $0, entryBufferCapacity: 4096) } : nil
         let feed = index.map { _ in IndexFeed() }
         var records = 0
         var indexFailure: StoreError?
@@ -159,22 +159,25 @@ public struct StoreRebuilder {
                 return try ContentDigest.tree(path)
             }
         }
-        // Flushed first (every file's writeback started before any is waited for), then
-        // hashed, the two trees on two threads. Overlapping the two phases was slower in every
-        // arrangement tried: the hashing thread's reads and the writeback contend.
+        // Every file's writeback is started (the CPU part of the flush), then the trees are
+        // hashed while the writes are waited for.
         index?.startWriteback()
         dispatcher.startWriteback()
-        index?.flush()
-        dispatcher.flush()
-        index?.shutdown()
-        dispatcher.shutdown()
-        PhaseTimer.mark("flush")
+        PhaseTimer.mark("writeback started")
         var queueTree: Swift.Result<String, StoreError> = .success("")
         var indexTree: Swift.Result<String, StoreError> = .success("")
-        if stagedPaths.count > 1 {
-            ParallelWork.run({ indexTree = hashTree(stagedPaths[1]) }) { queueTree = hashTree(stagedPaths[0]) }
-        } else {
+        let flushAndHashQueues = {
+            index?.flush()
+            dispatcher.flush()
+            index?.shutdown()
+            dispatcher.shutdown()
+            PhaseTimer.mark("flush")
             queueTree = hashTree(stagedPaths[0])
+        }
+        if stagedPaths.count > 1 {
+            ParallelWork.run({ indexTree = hashTree(stagedPaths[1]) }, whileDoing: flushAndHashQueues)
+        } else {
+            flushAndHashQueues()
         }
         let newTrees = stagedPaths.count > 1 ? [queueTree, indexTree] : [queueTree]
         PhaseTimer.mark("hash new trees")

@@ -82,4 +82,33 @@ import Testing
                     == FileManager.default.contents(atPath: dir + "/a/consumequeue/T/0/" + name))
         }
     }
+
+    @Test func anIndexBuiltWithBufferedEntriesMatchesOneBuiltInTheMap() throws {
+        let dir = EngineTestSupport.temporaryDirectory("buffered-append")
+        defer { EngineTestSupport.remove(dir) }
+        // 150 entries per file: the build rotates through several files, and a buffer of 7
+        // entries is written many times per file.
+        let layout = try #require(IndexFileLayout(hashSlotNum: 17, indexNum: 150))
+        func build(_ root: String, buffer: Int) throws -> [String] {
+            let index = IndexWriter(storeRoot: root, layout: layout, entryBufferCapacity: buffer)
+            index.clock = { 1_700_000_000_000 }  // names step on by a millisecond at each rotation
+            for i in 0..<400 {
+                let request = DispatchRequest(
+                    topic: "T\(i % 3)", queueId: 0, commitLogOffset: Int64(i) * 100, msgSize: 100, tagsCode: 0,
+                    storeTimestamp: 1_700_000_000_000 + Int64(i) * 1_000, consumeQueueOffset: Int64(i),
+                    keys: i % 5 == 0 ? "" : "k\(i % 11) k\(i)", uniqKey: "U\(i)")
+                try index.buildIndex(request)
+            }
+            index.flush()
+            index.shutdown()
+            return try FileManager.default.contentsOfDirectory(atPath: root + "/index").sorted()
+        }
+        let names = try build(dir + "/a", buffer: 0)
+        #expect(names.count >= 5)
+        #expect(try build(dir + "/b", buffer: 7) == names)
+        for name in names {
+            #expect(FileManager.default.contents(atPath: dir + "/b/index/" + name) == FileManager.default.contents(atPath: dir + "/a/index/" + name),
+                    "index file \(name)")
+        }
+    }
 }
