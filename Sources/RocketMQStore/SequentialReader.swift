@@ -6,8 +6,8 @@
 // (or a populate helper) and loses it again in munmap. On the development VM, a cached 1 GiB
 // commitlog took 160 ms to map, touch and unmap, and 80 ms to pread in 256 KiB pieces with
 // every cache line read back; the walk then finds its bytes in the cache the copy left them in.
-// (Reading ahead on a helper thread was tried too: in a rebuild that core is the index's, and
-// the walk got slower.)
+// With `readsAhead`, a helper at idle priority reads the next chunks meanwhile where a core
+// has time to spare (`ChunkReadAhead`); the reader reads a chunk itself when it is not ready.
 //
 // A request that straddles two chunks is served from a stitch buffer holding only its own
 // bytes, so every record is seen contiguous, whatever its size; one longer than
@@ -27,7 +27,10 @@ public final class SequentialReader {
     public static let largestStitch = 16 << 20
 
     private let fd: Int32
-    private let chunk: UnsafeMutableRawPointer
+    /// The current chunk's bytes: `ownChunk`, or a slot of `readAhead`.
+    private var chunk: UnsafeMutableRawPointer
+    private let ownChunk: UnsafeMutableRawPointer
+    private let readAhead: ChunkReadAhead?
     // The current chunk holds the file's [chunkStart, chunkEnd); `atEnd` when that reaches the
     // end of the file. The stitch holds [stitchStart, stitchEnd), chunkStart ≤ stitchEnd ≤
     // chunkEnd while in use.
@@ -41,17 +44,27 @@ public final class SequentialReader {
     private var stitchEnd = 0
     private var mapped: MappedRegion?
 
-    public init(path: String, chunkSize: Int = 256 << 10) throws(StoreError) {
+    /// `readsAhead`: a helper thread at idle priority reads the next chunks (for a walk whose
+    /// other threads leave a core part idle).
+    public init(path: String, chunkSize: Int = 256 << 10, readsAhead: Bool = false) throws(StoreError) {
         self.path = path
         self.chunkSize = max(4096, chunkSize)
         fd = try FileSystem.openForReading(path)
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
-        chunk = UnsafeMutableRawPointer.allocate(byteCount: self.chunkSize, alignment: 4096)
+        ownChunk = UnsafeMutableRawPointer.allocate(byteCount: self.chunkSize, alignment: 4096)
+        chunk = ownChunk
         stitch = UnsafeMutableRawPointer.allocate(byteCount: stitchCapacity, alignment: 64)
+        var st = stat()
+        if readsAhead, fstat(fd, &st) == 0 {
+            readAhead = ChunkReadAhead(fd: fd, fileSize: Int(st.st_size), chunkSize: self.chunkSize, slots: 4)
+        } else {
+            readAhead = nil
+        }
     }
 
     deinit {
-        chunk.deallocate()
+        readAhead?.stop()
+        ownChunk.deallocate()
         stitch.deallocate()
         close(fd)
     }
@@ -79,9 +92,9 @@ public final class SequentialReader {
             stitchStart = position
         } else {
             if !loaded || position >= chunkEnd {
-                // A first read, or a jump past the chunk: start at the page holding `position`.
+                // A first read, or a jump past the chunk: the chunk holding `position`.
                 if loaded && atEnd { return UnsafeRawBufferPointer(start: nil, count: 0) }
-                try read(from: position & ~4095)
+                try read(from: position - position % chunkSize)
             }
             if position + count <= chunkEnd || atEnd {
                 guard position <= chunkEnd else { return UnsafeRawBufferPointer(start: nil, count: 0) }
@@ -116,11 +129,22 @@ public final class SequentialReader {
         }
     }
 
-    /// Reads the chunk at `start`.
+    /// Reads the chunk at `start` (a multiple of the chunk size), or takes it from the helper.
     private func read(from start: Int) throws(StoreError) {
-        let length = try FileSystem.readFully(
-            fd, path: path, into: UnsafeMutableRawBufferPointer(start: chunk, count: chunkSize), count: chunkSize,
-            at: Int64(start))
+        let length: Int
+        if let taken = readAhead?.take(start / chunkSize) {
+            guard taken.length >= 0 else {
+                let code = Int32(-taken.length)
+                throw StoreError(.io, path: path, offset: Int64(start), "read failed: \(FileSystem.errorText(code))", errno: code)
+            }
+            chunk = taken.bytes
+            length = taken.length
+        } else {
+            chunk = ownChunk
+            length = try FileSystem.readFully(
+                fd, path: path, into: UnsafeMutableRawBufferPointer(start: chunk, count: chunkSize), count: chunkSize,
+                at: Int64(start))
+        }
         loaded = true
         chunkStart = start
         chunkEnd = start + length

@@ -29,10 +29,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [4096, 5000, 65536])
-    func recordLikeWalksSeeTheFileBytes(chunkSize: Int) throws {
+    @Test(arguments: [4096, 5000, 65536], [false, true])
+    func recordLikeWalksSeeTheFileBytes(chunkSize: Int, readsAhead: Bool) throws {
         let (path, bytes) = try Self.makeFile(300_001, seed: UInt64(chunkSize))
-        let reader = try SequentialReader(path: path, chunkSize: chunkSize)
+        let reader = try SequentialReader(path: path, chunkSize: chunkSize, readsAhead: readsAhead)
         var rng = SplitMix(seed: 7)
         var position = 0
         while position < bytes.count {
@@ -46,10 +46,10 @@ import Testing
         #expect(try reader.bytes(from: bytes.count + 10, atLeast: 8).count == 0)
     }
 
-    @Test(arguments: [4096, 9000])
-    func anyForwardRequestsSeeTheFileBytes(chunkSize: Int) throws {
+    @Test(arguments: [4096, 9000], [false, true])
+    func anyForwardRequestsSeeTheFileBytes(chunkSize: Int, readsAhead: Bool) throws {
         let (path, bytes) = try Self.makeFile(200_000, seed: 11)
-        let reader = try SequentialReader(path: path, chunkSize: chunkSize)
+        let reader = try SequentialReader(path: path, chunkSize: chunkSize, readsAhead: readsAhead)
         var rng = SplitMix(seed: UInt64(chunkSize))
         var position = 0
         while position <= bytes.count {
@@ -60,9 +60,10 @@ import Testing
         }
     }
 
-    @Test func aWalkMayStartInTheMiddleAndJumpAhead() throws {
+    @Test(arguments: [false, true])
+    func aWalkMayStartInTheMiddleAndJumpAhead(readsAhead: Bool) throws {
         let (path, bytes) = try Self.makeFile(120_000, seed: 5)
-        let reader = try SequentialReader(path: path, chunkSize: 4096)
+        let reader = try SequentialReader(path: path, chunkSize: 4096, readsAhead: readsAhead)
         // recover's second stretch starts at a split point inside the file.
         for (position, count) in [(70_001, 8), (70_001, 5_000), (75_001, 100), (99_999, 30_000), (119_990, 8), (120_000, 1)] {
             Self.check(try reader.bytes(from: position, atLeast: count), bytes, at: position, count: count)
@@ -81,12 +82,32 @@ import Testing
         Self.check(try reader.bytes(from: 50_000, atLeast: 9_000), bytes, at: 50_000, count: 9_000)
     }
 
+    /// The helper reads ahead while the walk dawdles or hurries; many readers are dropped
+    /// mid-file, each stopping its helper first. Every window must still be the file's bytes.
+    @Test func theReadAheadHelperNeverHandsOverBytesItIsStillWriting() throws {
+        let (path, bytes) = try Self.makeFile(2_000_000, seed: 9)
+        var rng = SplitMix(seed: 99)
+        for round in 0..<40 {
+            let reader = try SequentialReader(path: path, chunkSize: 4096, readsAhead: true)
+            var position = 0
+            let stopAt = round % 4 == 0 ? bytes.count : Int(rng.next() % UInt64(bytes.count))
+            while position < stopAt {
+                let count = Int(rng.next() % 6_000) + 1
+                Self.check(try reader.bytes(from: position, atLeast: count), bytes, at: position, count: count)
+                if rng.next() % 64 == 0 { usleep(200) }  // the helper catches up
+                position += count
+            }
+        }
+    }
+
     @Test func emptyAndTinyFiles() throws {
         let empty = try ScratchDirectory.make("sequential-reader") + "/empty"
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         #expect(try SequentialReader(path: empty).bytes(from: 0, atLeast: 8).count == 0)
+        #expect(try SequentialReader(path: empty, readsAhead: true).bytes(from: 0, atLeast: 8).count == 0)
         let (path, bytes) = try Self.makeFile(5, seed: 1)
-        Self.check(try SequentialReader(path: path).bytes(from: 0, atLeast: 8), bytes, at: 0, count: 8)
+        let reader = try SequentialReader(path: path)  // its windows live as long as it does
+        Self.check(try reader.bytes(from: 0, atLeast: 8), bytes, at: 0, count: 8)
         #expect(throws: StoreError.self) { try SequentialReader(path: empty + "-missing") }
     }
 }

@@ -4,7 +4,8 @@
 //
 // A tight loop for the million-record walks of rebuild and recover: no event per record (the
 // walker's events carry the SegmentFile, whose strings are retained and released per record),
-// and the files are read with pread (`SequentialReader`), not mapped. A view's `position` is
+// and the files are read with pread (`SequentialReader`, a helper reading ahead on idle time),
+// not mapped. A view's `position` is
 // then relative to the window it was decoded from; the file offset is what `visit` is given.
 
 import RocketMQFormat
@@ -20,7 +21,7 @@ enum DispatchWalk {
         for file in layout.commitLogFiles {
             if file.fromOffset + max(file.size, 1) <= fromOffset { continue }
             if file.fromOffset >= toOffset { break }
-            let reader = try SequentialReader(path: file.path, chunkSize: chunkSize)
+            let reader = try SequentialReader(path: file.path, chunkSize: chunkSize, readsAhead: true)
             let base = file.fromOffset
             var position = 0
             while let record = try reader.message(at: position, options: options), record.check.success {
