@@ -24,11 +24,22 @@ let package = Package(
             name: "StoreGenerator",
             dependencies: [.product(name: "RocketMQFormat", package: "rmqstore")]
         ),
+        // Scratch stores for the repair benchmarks (rebuild, recover), made from the generated one.
+        .target(
+            name: "RepairScenarios",
+            dependencies: [
+                "StoreGenerator",
+                .product(name: "RocketMQFormat", package: "rmqstore"),
+                .product(name: "RocketMQStore", package: "rmqstore"),
+                .product(name: "RocketMQTools", package: "rmqstore"),
+            ]
+        ),
         // ordo-one/benchmark suite (Benchmarks/<Name>/<Name>.swift).
         .executableTarget(
             name: "RMQStoreBenchmarks",
             dependencies: [
                 "StoreGenerator",
+                "RepairScenarios",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RocketMQFormat", package: "rmqstore"),
                 .product(name: "RocketMQStore", package: "rmqstore"),
@@ -42,6 +53,7 @@ let package = Package(
             name: "rmqbench",
             dependencies: [
                 "StoreGenerator",
+                "RepairScenarios",
                 .product(name: "RocketMQFormat", package: "rmqstore"),
                 .product(name: "RocketMQStore", package: "rmqstore"),
                 .product(name: "RocketMQTools", package: "rmqstore"),

@@ -13,6 +13,7 @@ import Musl
 import Benchmark
 import RocketMQFormat
 import RocketMQStore
+import RepairScenarios
 import RocketMQTools
 import StoreGenerator
 
@@ -112,6 +113,27 @@ func verify(jobs: Int, areas: Set<VerifyOptions.Area> = Set(VerifyOptions.Area.a
     return summary.records
 }
 
+/// A repair pass: the scratch store made ready untimed, the repair timed, then put back.
+func repair(_ benchmark: Benchmark, _ scenario: RepairScenario, expected: Int) throws {
+    try scenario.prepareForPass()
+    benchmark.startMeasurement()
+    let start = monotonicNanoseconds()
+    let records = try scenario.run()
+    let seconds = Double(monotonicNanoseconds() - start) / 1e9
+    benchmark.stopMeasurement()
+    try scenario.finishPass()
+    precondition(records == expected, "\(records) records kept, expected \(expected)")
+    benchmark.measurement(recordsPerSecond, Int(Double(store.summary.messages) / seconds))
+    benchmark.measurement(megabytesPerSecond, Int(Double(store.summary.dataBytes) / seconds / 1e6))
+}
+
+nonisolated(unsafe) let rebuildScenario: RepairScenario = {
+    do { return try RepairScenarios.rebuild(from: store.summary) } catch { fatalError("cannot prepare the rebuild store: \(error)") }
+}()
+nonisolated(unsafe) let recoverScenario: RepairScenario = {
+    do { return try RepairScenarios.recover(from: store.summary) } catch { fatalError("cannot prepare the recover store: \(error)") }
+}()
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, recordsPerSecond, megabytesPerSecond],
@@ -147,6 +169,13 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark("verify --only commitlog (jobs \(jobs))") { benchmark in
             try pass(benchmark) { verify(jobs: jobs, areas: [.commitlog]) }
         }
+    }
+    // The repairs the issue times against RocketMQ (see RepairScenarios).
+    Benchmark("rebuild --apply") { benchmark in
+        try repair(benchmark, rebuildScenario, expected: store.summary.messages)
+    }
+    Benchmark("recover --apply") { benchmark in
+        try repair(benchmark, recoverScenario, expected: store.summary.messages - 1)  // the damaged last record is cut
     }
     if CRC32.isISALAvailable {
         Benchmark("crc32 (isal)") { benchmark in

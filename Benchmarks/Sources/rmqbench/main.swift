@@ -19,11 +19,30 @@ import RocketMQFormat
 import RocketMQStore
 import RocketMQTools
 import Synchronization
+import RepairScenarios
 import StoreGenerator
 
 struct Benchmark {
     var name: String
     var run: () throws -> Int  // returns records processed (checked against the store)
+    /// Untimed steps around each pass (a repair's scratch store made ready, then put back).
+    var before: () throws -> Void = {}
+    var after: () throws -> Void = {}
+    /// Records a pass must report (nil: every record of the store).
+    var expected: Int? = nil
+
+    init(name: String, run: @escaping () throws -> Int) {
+        self.name = name
+        self.run = run
+    }
+
+    init(repair name: String, _ scenario: RepairScenario, expected: Int) {
+        self.name = name
+        self.run = scenario.run
+        self.before = scenario.prepareForPass
+        self.after = scenario.finishPass
+        self.expected = expected
+    }
 }
 
 struct Result {
@@ -319,6 +338,13 @@ if CRC32.isISALAvailable {
     print("note: ISA-L (libisal2) not found: crc32 (isal) skipped; record CRCs use zlib")
 }
 
+if filters.isEmpty || filters.contains(where: { "rebuild --apply".contains($0) }) {
+    benchmarks.append(Benchmark(repair: "rebuild --apply", try RepairScenarios.rebuild(from: store), expected: store.messages))
+}
+if filters.isEmpty || filters.contains(where: { "recover --apply".contains($0) }) {
+    // The last record is damaged: recover keeps the others.
+    benchmarks.append(Benchmark(repair: "recover --apply", try RepairScenarios.recover(from: store), expected: store.messages - 1))
+}
 if !filters.isEmpty {
     benchmarks = benchmarks.filter { bench in filters.contains { bench.name.contains($0) } }
 }
@@ -333,17 +359,22 @@ let anonymous = AnonymousPeak()
 for bench in benchmarks {
     resetPeakRSS()
     _ = anonymous.reset()
+    let expected = bench.expected ?? store.messages
+    try bench.before()
     let warm = try bench.run()
-    precondition(warm == store.messages, "\(bench.name): \(warm) records, expected \(store.messages)")
+    try bench.after()
+    precondition(warm == expected, "\(bench.name): \(warm) records, expected \(expected)")
     var seconds: [Double] = []
     var cpu: [Double] = []
     for _ in 0..<iterations {
+        try bench.before()
         let start = now()
         let cpuStart = cpuNow()
         let count = try bench.run()
         seconds.append(now() - start)
         cpu.append(cpuNow() - cpuStart)
-        precondition(count == store.messages)
+        try bench.after()
+        precondition(count == expected)
     }
     let result = Result(name: bench.name, seconds: seconds, records: store.messages, bytes: store.dataBytes,
                         peakRSS: peakRSS(), peakAnonymous: anonymous.reset(), cpuSeconds: cpu)
