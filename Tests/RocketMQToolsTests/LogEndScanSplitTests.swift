@@ -37,9 +37,10 @@ import Testing
         return (layout, layout.commitLogFiles.filter { $0.size > 0 }, bounds)
     }
 
-    static func scan(_ layout: StoreLayout, _ files: [SegmentFile], _ bounds: [String: Int64], _ split: LogEndScan.Split) throws -> LogEndScan {
+    static func scan(_ layout: StoreLayout, _ files: [SegmentFile], _ bounds: [String: Int64], _ split: LogEndScan.Split,
+                     chunkSize: Int = 256 << 10) throws -> LogEndScan {
         try LogEndScan(files: files, fileSize: layout.commitLogFileSize, options: options, queueBounds: bounds,
-                       coverage: IndexCoverage(layout), split: split)
+                       coverage: IndexCoverage(layout), split: split, chunkSize: chunkSize)
     }
 
     /// Record starts of the log (file index, position), in order.
@@ -56,6 +57,18 @@ import Testing
             }
         }
         return result
+    }
+
+    /// The scan reads the log through chunks; a fixture's 64 KiB files fit in one of 256 KiB,
+    /// so small chunks make records straddle them (the stitch), split or not.
+    @Test(arguments: Fixtures.all)
+    func smallChunksGiveTheSameScan(_ scenario: String) throws {
+        let (layout, files, bounds) = try Self.inputs(Fixtures.store(scenario), RepairFixtures.storeOptions(scenario))
+        let whole = Self.summary(try Self.scan(layout, files, bounds, .never))
+        for chunkSize in [4096, 5000] {
+            #expect(Self.summary(try Self.scan(layout, files, bounds, .never, chunkSize: chunkSize)) == whole, "\(scenario) chunk \(chunkSize)")
+            #expect(Self.summary(try Self.scan(layout, files, bounds, .automatic, chunkSize: chunkSize)) == whole, "\(scenario) chunk \(chunkSize), split")
+        }
     }
 
     @Test(arguments: Fixtures.all)

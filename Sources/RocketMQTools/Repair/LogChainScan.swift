@@ -25,6 +25,8 @@ struct LogChainScan {
         var coverage: IndexCoverage?
         var damagedRecord: (offset: Int64, reason: String)?
         var logStartsAtZero: Bool
+        /// The log reader's chunk (`SequentialReader`).
+        var chunkSize = 256 << 10
     }
 
     private let settings: Settings
@@ -67,7 +69,7 @@ struct LogChainScan {
         chain: while index < files.count {
             let file = files[index]
             // Read, not mapped (`SequentialReader`): the scan visits each byte once.
-            let reader = try SequentialReader(path: file.path)
+            let reader = try SequentialReader(path: file.path, chunkSize: settings.chunkSize)
             let from = index == start.file ? start.offset : 0
             var position = from
             var reachedBlank = false

@@ -101,13 +101,13 @@ struct LogEndScan {
     /// already set aside); `fileSize` the configured size. `queueBounds`: per existing queue
     /// ("topic/queueId") the units it holds after recovery; `coverage`: the index files' ranges.
     /// `damagedRecord`: a record found damaged by another check (its offset and why): the valid
-    /// data end there.
+    /// data end there. `chunkSize`: the reader's (tests make it small, so records straddle chunks).
     init(files: [SegmentFile], fileSize: Int64, options: RecordCheckOptions, queueBounds: [String: Int64] = [:],
          coverage: IndexCoverage? = nil, damagedRecord: (offset: Int64, reason: String)? = nil,
-         split choice: Split = .automatic) throws(StoreError) {
+         split choice: Split = .automatic, chunkSize: Int = 256 << 10) throws(StoreError) {
         let settings = LogChainScan.Settings(
             files: files, fileSize: fileSize, options: options, queueBounds: queueBounds, coverage: coverage,
-            damagedRecord: damagedRecord, logStartsAtZero: files.first?.fromOffset == 0)
+            damagedRecord: damagedRecord, logStartsAtZero: files.first?.fromOffset == 0, chunkSize: chunkSize)
         var scan = LogChainScan(settings)
         if let coverage { indexDigests = Array(repeating: IndexDigest(), count: coverage.fileCount) }
         guard let first = files.first else { return }
