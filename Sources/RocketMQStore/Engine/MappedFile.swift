@@ -4,7 +4,8 @@
 // `RandomAccessFile.setLength` file a broker allocates (and costs no disk until written). Bytes
 // are appended into the map (page cache); `flush` forces the dirty range with msync(MS_SYNC).
 // Positions are atomics: one writer appends, while readers, the flush thread and the dispatcher
-// read `wrotePosition` concurrently.
+// read `wrotePosition` concurrently. An offline builder may buffer its appends instead
+// (`bufferAppends`: written with pwrite, for a file nobody reads until it is flushed).
 
 #if canImport(Glibc)
 import Glibc
@@ -223,13 +224,12 @@ public final class MappedFile: @unchecked Sendable {
         return flushedPosition
     }
 
-    /// Starts writing the dirty pages of `[from, from + count)` (count 0: to the end; buffered
-    /// appends first) without waiting: a later flush of many files then waits for writes
-    /// already under way together, rather than writing them one file at a time, and bytes that
-    /// will not change can go to the device while a build goes on.
-    public func startWriteback(from: Int = 0, count: Int = 0) {
+    /// Starts writing the file's dirty pages (buffered appends first) without waiting: a later
+    /// flush of many files then waits for writes already under way together, rather than
+    /// writing them one file at a time.
+    public func startWriteback() {
         writeBufferedAppends()
-        _ = rmq_start_writeback(descriptor, Int64(from), Int64(count))
+        _ = rmq_start_writeback(descriptor, 0, 0)
     }
 
     /// Forces the whole file regardless of positions (index files, whose writes are random).
