@@ -5,7 +5,7 @@
 import Foundation
 import RocketMQFormat
 import RocketMQStore
-import RocketMQTools
+@testable import RocketMQTools
 import TestSupport
 import Testing
 
@@ -129,5 +129,51 @@ import Testing
         }
         let summary = StoreVerifier(layout: try StoreLayout.discover(store, options: options)).run { _ in }
         #expect(summary.exitCode == 0)
+    }
+
+    /// recover stages only the queues it changes (`RecoveryPlan.untouchedQueues`). A queue with
+    /// no unit to cut or add is still staged when recovery would change its bytes: non-zero
+    /// bytes after its recovered end (zeroed, so that a later crash cannot revive them), or an
+    /// extra file the broker's recovery deletes.
+    @Test func queuesRecoveryWouldChangeAreNotLeftAlone() throws {
+        let scenario = "rocketmq-4.9.8/crash_killed"
+        let store = try RepairFixtures.copy(scenario)
+        let options = try RepairFixtures.storeOptions(scenario)
+        let layout = try StoreLayout.discover(store, options: options)
+        let plain = try StoreRecoverer(layout: layout).plan()
+        let untouched = plain.untouchedQueues.sorted()
+        try #require(untouched.count >= 2, "the fixture has queues recover leaves alone: \(untouched)")
+        for action in plain.queueActions where untouched.contains(action.topic + "/" + String(action.queueId)) {
+            #expect(action.unitsCut == 0 && action.unitsAdded == 0 && action.rebuild == nil)
+        }
+
+        // Queue 1: a stale unit after its end, behind an invalid one (recovery stops there).
+        let stale = try #require(layout.consumeQueues.first { $0.topic + "/" + String($0.queueId) == untouched[0] })
+        let staleFile = try #require(stale.files.last)
+        let maxOffset = try ConsumeQueueBounds.read(stale).maxOffset
+        let units = Int(maxOffset - staleFile.fromOffset / 20)
+        let handle = try #require(FileHandle(forUpdatingAtPath: staleFile.path))
+        try handle.seek(toOffset: UInt64(units * 20))
+        let invalid = Data(repeating: 0xFF, count: 20)  // offset -1: not a unit
+        let unit: [UInt8] = [0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 7]
+        let garbage = invalid + Data(unit)
+        try handle.write(contentsOf: garbage)
+        try handle.close()
+        // Queue 2: an empty file after its last, which the broker's recovery deletes.
+        let extra = try #require(layout.consumeQueues.first { $0.topic + "/" + String($0.queueId) == untouched[1] })
+        let extraLast = try #require(extra.files.last)
+        let extraName = SegmentFile.name(forOffset: extraLast.fromOffset + extraLast.size)
+        let extraPath = extraLast.path.replacingOccurrences(of: extraLast.name, with: extraName)
+        #expect(FileManager.default.createFile(atPath: extraPath, contents: Data(count: Int(extraLast.size))))
+
+        let recoverer = StoreRecoverer(layout: try StoreLayout.discover(store, options: options), acceptLoss: true)
+        let planned = try recoverer.plan()
+        #expect(!planned.untouchedQueues.contains(untouched[0]), "stale bytes after the end")
+        #expect(!planned.untouchedQueues.contains(untouched[1]), "a file recovery deletes")
+        let result = try recoverer.apply(salvageDirectory: store + "/../salvage")
+        try #require(result.journal != nil)
+        let bytes = try #require(FileManager.default.contents(atPath: staleFile.path))
+        #expect(bytes[(units * 20)...].allSatisfy { $0 == 0 }, "the stale unit is zeroed")
+        #expect(!FileManager.default.fileExists(atPath: extraPath), "the extra file is gone (to the salvage directory)")
     }
 }

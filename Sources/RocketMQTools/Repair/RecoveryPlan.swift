@@ -53,6 +53,10 @@ public struct RecoveryPlan: Sendable {
     /// Consume queue files (not zero-length) whose size is not mappedFileSizeConsumeQueue.
     var shortQueueFiles: [String: Int64]
     var zeroLengthQueueFiles: Set<String>
+    /// Queues ("topic/queueId") that recovery leaves byte for byte as they are: no unit cut
+    /// or added, not rebuilt, every file full size and kept, zeros after the recovered end. Not
+    /// staged: copying a queue costs a new page per 4 KiB, however little changes.
+    var untouchedQueues: Set<String> = []
     var lastStoreTimestamp: Int64
     var lastQueuedStoreTimestamp: Int64
     var queueFacts: [String: LogEndScan.QueueFacts]

@@ -63,8 +63,9 @@ extension StoreRecoverer {
         return try? StartupSimulator.indexHeader(path: path + "/" + last.name).endTimestamp
     }
 
-    /// Copies the consume queues to staging, truncates and dispatches there with the engine,
-    /// zeroes what lies past each queue's end, and diffs the result against the store.
+    /// Copies the consume queues to staging (all but the plan's untouched ones), truncates and
+    /// dispatches there with the engine, zeroes what lies past each queue's end, and diffs the
+    /// result against the store.
     func consumeQueueChanges(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> [StoreChange] {
         guard plan.queueActions.contains(where: { $0.unitsCut > 0 || $0.unitsAdded > 0 || $0.rebuild != nil })
             || !plan.shortQueueFiles.isEmpty || !plan.zeroLengthQueueFiles.isEmpty else { return [] }
@@ -76,7 +77,8 @@ extension StoreRecoverer {
         for path in plan.zeroLengthQueueFiles.sorted() {
             changes.append(StoreChange(path, .remove, reason: "zero-length consume queue file stops the broker's load (apache/rocketmq#9728)"))
         }
-        for location in layout.consumeQueues {
+        let untouched = plan.untouchedQueues
+        for location in layout.consumeQueues where !untouched.contains(location.topic + "/" + String(location.queueId)) {
             let directory = staging + "/consumequeue/\(location.topic)/\(location.queueId)"
             try DurableFile.makeDirectories(directory)
             if rebuilt.contains(location.topic + "/" + String(location.queueId)) { continue }
@@ -101,7 +103,8 @@ extension StoreRecoverer {
                 dispatchFrom = min(dispatchFrom, max(0, queue.maxPhysicOffset))
             }
         }
-        for (key, facts) in plan.queueFacts where dispatcher.consumeQueue(topic: plan.queueNames[key]?.topic ?? "", queueId: plan.queueNames[key]?.queueId ?? 0, create: false) == nil {
+        for (key, facts) in plan.queueFacts where !untouched.contains(key)
+            && dispatcher.consumeQueue(topic: plan.queueNames[key]?.topic ?? "", queueId: plan.queueNames[key]?.queueId ?? 0, create: false) == nil {
             _ = facts
             dispatchFrom = 0
         }
@@ -112,7 +115,9 @@ extension StoreRecoverer {
                     guard case .message(let file, let record) = event, record.check.success else { return .proceed }
                     let offset = file.fromOffset + Int64(record.position)
                     if offset >= plan.endOffset { return .finish }
-                    if offset >= dispatchFrom { try dispatcher.dispatch(record) }
+                    if offset >= dispatchFrom, untouched.isEmpty || !untouched.contains(record.topic + "/" + String(record.queueId)) {
+                        try dispatcher.dispatch(record)
+                    }
                     return .proceed
                 }
             } catch let error as StoreError { throw error } catch { throw StoreError(.io, path: "commitlog", "\(error)") }
@@ -139,14 +144,15 @@ extension StoreRecoverer {
         // Diff staging against the store, file by file.
         let stagedRoot = staging + "/consumequeue"
         var staged: [String: String] = [:]  // store-relative → staging path
-        for topic in try FileSystem.list(stagedRoot) where topic.kind == .directory {
+        // (Nothing staged at all when every queue was left alone and none was created.)
+        for topic in FileSystem.isDirectory(stagedRoot) ? try FileSystem.list(stagedRoot) : [] where topic.kind == .directory {
             for queue in try FileSystem.list(stagedRoot + "/" + topic.name) where queue.kind == .directory {
                 for file in try FileSystem.list(stagedRoot + "/\(topic.name)/\(queue.name)") where file.kind == .file {
                     staged["consumequeue/\(topic.name)/\(queue.name)/\(file.name)"] = stagedRoot + "/\(topic.name)/\(queue.name)/\(file.name)"
                 }
             }
         }
-        for location in layout.consumeQueues {
+        for location in layout.consumeQueues where !untouched.contains(location.topic + "/" + String(location.queueId)) {
             for file in location.files where file.size > 0 {
                 if let new = staged.removeValue(forKey: file.relativePath) {
                     if try !FileSystem.contentsEqual(file.path, new) {

@@ -133,6 +133,7 @@ public struct StoreRecoverer {
         // Consume queues: what the broker's truncation would cut, what the log has beyond, and
         // whether the units before the end agree with the log (else the queue is rebuilt).
         var queueActions: [RecoveryPlan.QueueAction] = []
+        var untouchedQueues = Set<String>()
         var seen = Set<String>()
         var firstHeaderDamage: (offset: Int64, reason: String)?
         let reader = RecordReader(files: files, options: checkOptions)
@@ -159,6 +160,9 @@ public struct StoreRecoverer {
             queueActions.append(.init(topic: location.topic, queueId: location.queueId, unitsCut: disagreement == nil ? cut : 0,
                                       unitsAdded: disagreement == nil ? max(0, next - queue.maxOffsetInQueue) : 0,
                                       maxOffsetBefore: before, maxOffsetAfter: disagreement == nil ? after : next, rebuild: disagreement))
+            if try Self.isUntouched(queue, location: location, cut: cut, next: next, disagreement: disagreement, fileSize: cqSize) {
+                untouchedQueues.insert(key)
+            }
         }
         if let firstHeaderDamage { return try plan(damagedRecord: firstHeaderDamage) }
         for (key, facts) in scan.queues.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
@@ -259,7 +263,22 @@ public struct StoreRecoverer {
             checkpointNeedsWrite: checkpointBroken || anyChange)
         var result = plan
         result.indexCutOnly = indexCutOnly
+        result.untouchedQueues = untouchedQueues
         if result.verdict != .midLogDamage && result.hasChanges { result.verdict = .repairable }
         return result
+    }
+
+    /// Whether recovery leaves the queue's files as they are (`RecoveryPlan.untouchedQueues`):
+    /// nothing to cut, add or rebuild, no file short, long, empty or deleted by the broker's
+    /// recovery, and only zeros after the recovered end (which staging would zero).
+    static func isUntouched(_ queue: SimulatedConsumeQueue, location: ConsumeQueueLocation, cut: Int64, next: Int64,
+                            disagreement: String?, fileSize: Int64) throws(StoreError) -> Bool {
+        guard cut == 0, disagreement == nil, next <= queue.maxOffsetInQueue, queue.deletedFiles.isEmpty,
+              queue.files.count == location.files.count, location.files.allSatisfy({ $0.size == fileSize })
+        else { return false }
+        for file in queue.files where file.wrotePosition < Int(fileSize) {
+            guard let disk = file.disk, try ContentDigest.isZero(path: disk.path, from: Int64(file.wrotePosition)) else { return false }
+        }
+        return true
     }
 }
