@@ -21,6 +21,10 @@ public struct IndexFileLayout: Sendable, Hashable, CustomStringConvertible {
     public let hashSlotNum: Int
     /// N, `maxIndexNum`. Entry 0 is never used, so a file holds N − 1 entries.
     public let indexNum: Int
+    /// ⌊(2⁶⁴ − 1) / H⌋ + 1 (wrapping): `slot(forKeyHash:)` takes the remainder by H with two
+    /// multiplications instead of a division (Lemire's fastmod). A rebuild computes a slot for
+    /// each of millions of keys, twice (to request the line early, then to write it).
+    private let slotReciprocal: UInt64
 
     /// Nil when H < 1, N < 2, or the file would be larger than an Int32 can address (Java maps an
     /// index file as one buffer, so positions are ints).
@@ -35,6 +39,7 @@ public struct IndexFileLayout: Sendable, Hashable, CustomStringConvertible {
     private init(checkedHashSlotNum: Int, indexNum: Int) {
         self.hashSlotNum = checkedHashSlotNum
         self.indexNum = indexNum
+        slotReciprocal = UInt64.max / UInt64(checkedHashSlotNum) &+ 1
     }
 
     /// 40 + 4H + 20N.
@@ -49,8 +54,13 @@ public struct IndexFileLayout: Sendable, Hashable, CustomStringConvertible {
     /// Byte position of entry number `index` (0 ..< N).
     public func entryPosition(_ index: Int) -> Int { entriesStart + Self.entrySize * index }
 
-    /// The slot of a (non-negative) key hash: `keyHash % hashSlotNum`.
-    public func slot(forKeyHash keyHash: Int32) -> Int { Int(keyHash) % hashSlotNum }
+    /// The slot of a (non-negative) key hash: `keyHash % hashSlotNum`. Exact for every 32-bit
+    /// dividend and divisor (H < 2²⁹ here); a negative hash takes Java's `%` as it is.
+    public func slot(forKeyHash keyHash: Int32) -> Int {
+        guard keyHash >= 0 else { return Int(keyHash) % hashSlotNum }
+        let low = slotReciprocal &* UInt64(UInt32(keyHash))
+        return Int(low.multipliedFullWidth(by: UInt64(hashSlotNum)).high)
+    }
 
     /// Checks that a file of `fileSize` bytes has this layout.
     public func validate(fileSize actual: Int) throws(FormatError) {

@@ -56,4 +56,22 @@ import Testing
         let noise = (0..<geometry.fileSize).map { _ in UInt8(truncatingIfNeeded: random.next()) }
         noise.withUnsafeBytes { raw in _ = IndexFileLayout.confirmed(byContents: raw) }
     }
+
+    /// `slot(forKeyHash:)` multiplies by a reciprocal instead of dividing: it must equal
+    /// `keyHash % H` for every hash and every H a layout allows, the extremes included.
+    @Test func slotsEqualTheRemainderByTheSlotCount() throws {
+        var generator = SystemRandomNumberGenerator()
+        let limit = (Int(Int32.max) - IndexFileLayout.headerSize - 2 * IndexFileLayout.entrySize) / IndexFileLayout.slotSize
+        var counts = [1, 2, 3, 7, 64, 4_999_999, 5_000_000, 5_000_001, limit - 1, limit]
+        counts += (0..<200).map { _ in Int.random(in: 1...limit, using: &generator) }
+        for count in counts {
+            let layout = try #require(IndexFileLayout(hashSlotNum: count, indexNum: 2))
+            var hashes: [Int32] = [0, 1, 2, Int32(truncatingIfNeeded: count - 1), Int32(truncatingIfNeeded: count), Int32.max, Int32.max - 1, -1, -7, Int32.min]
+            hashes += (0..<2_000).map { _ in Int32.random(in: 0...Int32.max, using: &generator) }
+            for hash in hashes {
+                let slot = layout.slot(forKeyHash: hash)
+                if slot != Int(hash) % count { Issue.record("H \(count), hash \(hash): slot \(slot), remainder \(Int(hash) % count)") }
+            }
+        }
+    }
 }
