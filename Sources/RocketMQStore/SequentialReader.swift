@@ -63,7 +63,7 @@ public final class SequentialReader {
         stitch = UnsafeMutableRawPointer.allocate(byteCount: stitchCapacity, alignment: 64)
         var st = stat()
         if readsAhead, fstat(fd, &st) == 0 {
-            readAhead = ChunkReadAhead(fd: fd, fileSize: Int(st.st_size), chunkSize: self.chunkSize, slots: Int(String(cString: getenv("RMQ_SLOTS") ?? strdup("4"))) ?? 4)
+            readAhead = ChunkReadAhead(fd: fd, fileSize: Int(st.st_size), chunkSize: self.chunkSize, slots: 4)
         } else {
             readAhead = nil
         }
