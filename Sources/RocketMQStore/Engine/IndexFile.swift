@@ -66,7 +66,7 @@ public final class IndexFile: @unchecked Sendable {
     }
 
     private func writeBufferedEntries() {
-        guard let buffer = entryBuffer else { return }
+        guard let buffer = entryBuffer, !mappedFile.isUnmapped else { return }
         let end = writer.nextEntry
         let count = end - writer.entriesFirst
         if count > 0 {

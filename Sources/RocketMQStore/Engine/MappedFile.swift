@@ -93,6 +93,9 @@ public final class MappedFile: @unchecked Sendable {
         close(descriptor)
     }
 
+    /// True once `unmap` ran: the bytes may no longer be touched.
+    public var isUnmapped: Bool { unmapped.load(ordering: .acquiring) }
+
     /// Unmaps and deletes the file.
     public func destroy() {
         unmap()
@@ -164,18 +167,24 @@ public final class MappedFile: @unchecked Sendable {
         bufferedFrom = wrotePosition
     }
 
-    /// Writes the buffered appends.
+    /// Writes the buffered appends (also from `unmap`, before the map goes).
     private func writeBufferedAppends() {
         guard let buffer = appendBuffer else { return }
         let end = wrotePosition
-        write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: end - bufferedFrom), at: bufferedFrom)
+        writeThrough(UnsafeRawBufferPointer(start: buffer.baseAddress, count: end - bufferedFrom), at: bufferedFrom)
         bufferedFrom = end
     }
 
     /// Writes `bytes` at `position` with pwrite, not through the map (a builder's buffered
-    /// bytes); should pwrite fail, they are copied into the map instead, where a plain append
-    /// would have put them (failing the same way at the flush).
+    /// bytes); nothing once the file is unmapped.
     public func write(_ bytes: UnsafeRawBufferPointer, at position: Int) {
+        guard !isUnmapped else { return }
+        writeThrough(bytes, at: position)
+    }
+
+    /// Should pwrite fail, the bytes are copied into the map instead, where a plain append
+    /// would have put them (failing the same way at the flush).
+    private func writeThrough(_ bytes: UnsafeRawBufferPointer, at position: Int) {
         guard let source = bytes.baseAddress, position >= 0, position + bytes.count <= fileSize else { return }
         var done = 0
         while done < bytes.count {
