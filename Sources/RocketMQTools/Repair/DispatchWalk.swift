@@ -5,8 +5,8 @@
 // A tight loop for the million-record walks of rebuild and recover: no event per record (the
 // walker's events carry the SegmentFile, whose strings are retained and released per record),
 // and the files are read with pread (`SequentialReader`, a helper reading ahead on idle time),
-// not mapped. A view's `position` is
-// then relative to the window it was decoded from; the file offset is what `visit` is given.
+// not mapped. A view's `position` is then relative to the window it was decoded from; the file
+// offset is what `visit` is given.
 
 import RocketMQFormat
 import RocketMQStore
