@@ -115,7 +115,7 @@ struct VerifyReportsDamage: DamageCheck {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["RMQSTORE_DAMAGE_SEED"].flatMap(UInt64.init) ?? 0x5EED_0007
         let budget = environment["RMQSTORE_DAMAGE_SECONDS"].flatMap(Double.init) ?? 45
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let records = try Dictionary(uniqueKeysWithValues: Self.scenarios.map { ($0, try FixtureRecord.load($0)) })
         let checks = Self.checks(records: records)
         let start = Date()

@@ -27,7 +27,7 @@ import Glibc
         case .unparsableConfigWithoutBak:
             try Data("{\"offsetTable\":{1:".utf8).write(to: URL(fileURLWithPath: store + "/config/delayOffset.json"))
         case .garbageIndexFile:
-            var generator = SeededRandom(seed: 7)
+            var generator = SplitMix64(seed: 7)
             var bytes = (0..<5416).map { _ in UInt8.random(in: 0...255, using: &generator) }
             // endPhyOffset 0: not past the end of the log, so only a header check sees it.
             for i in 24..<32 { bytes[i] = 0 }

@@ -13,18 +13,6 @@ import TestSupport
 import Glibc
 #endif
 
-/// SplitMix64: small, seedable, the same sequence on every platform.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 struct Damage: CustomStringConvertible {
     enum Expectation {
@@ -111,7 +99,7 @@ struct FixtureRecord {
 struct StoreDamager {
     let store: String
     let records: [FixtureRecord]
-    var random: SeededRandom
+    var random: SplitMix64
 
     /// Header fields whose change a check must see at the record itself: the size formula,
     /// magic, CRC, PHYSICALOFFSET = position, and the lengths. (SYSFLAG, QUEUEID, QUEUEOFFSET

@@ -52,7 +52,7 @@ import Testing
             #expect(IndexFileLayout.confirmed(byContents: raw) != geometry)
         }
         // Arbitrary bytes never trap and are never confirmed by chance at these sizes.
-        var random = SeededBytes(seed: UInt64(slots * 31 + entries))
+        var random = SplitMix64(seed: UInt64(slots * 31 + entries))
         let noise = (0..<geometry.fileSize).map { _ in UInt8(truncatingIfNeeded: random.next()) }
         noise.withUnsafeBytes { raw in _ = IndexFileLayout.confirmed(byContents: raw) }
     }

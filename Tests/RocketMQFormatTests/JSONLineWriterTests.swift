@@ -1,4 +1,5 @@
 import RocketMQFormat
+import TestSupport
 import Testing
 
 /// The writer's fast paths (8-byte escaping, in-place UTF-8 validation, two-digit integers)
@@ -69,7 +70,7 @@ import Testing
     }
 
     @Test func randomBytes() {
-        var random = SeededBytes(seed: 0x6A73_6F6E)
+        var random = SplitMix64(seed: 0x6A73_6F6E)
         for round in 0..<3000 {
             let length = Int(random.next() % 80)
             var raw = random.bytes(length)

@@ -1,32 +1,6 @@
 import RocketMQFormat
+import TestSupport
 import Testing
-
-/// Deterministic bytes for tests (SplitMix64).
-struct SeededBytes {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(count)
-        while out.count < count {
-            let word = next()
-            for shift in stride(from: 0, to: 64, by: 8) where out.count < count {
-                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
-            }
-        }
-        return out
-    }
-}
 
 @Suite struct SHA256Tests {
     static let vectors: [(String, String)] = [
@@ -63,7 +37,7 @@ struct SeededBytes {
     }
 
     @Test func digestAndHexAgree() {
-        var random = SeededBytes(seed: 7)
+        var random = SplitMix64(seed: 7)
         let bytes = random.bytes(1000)
         let digest = SHA256.digest(bytes)
         #expect(digest.count == 32)
@@ -74,7 +48,7 @@ struct SeededBytes {
 
     @Test func portableMatchesLibcrypto() throws {
         try #require(SHA256.isLibcryptoAvailable, "libcrypto not available: nothing to compare")
-        var random = SeededBytes(seed: 0x5A5A_1234)
+        var random = SplitMix64(seed: 0x5A5A_1234)
         var lengths = Array(0...300)
         lengths += [511, 512, 1023, 1024, 4096, 65_535, 65_536, 100_003, 1 << 20, (1 << 20) + 55]
         for length in lengths {
@@ -102,7 +76,7 @@ struct SeededBytes {
     }
 
     @Test func incrementalMatchesOneShot() {
-        var random = SeededBytes(seed: 0x77AA_0301)
+        var random = SplitMix64(seed: 0x77AA_0301)
         for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 4096 + 17, 100_003] {
             let bytes = random.bytes(length)
             let expected = SHA256.hexDigest(bytes, using: .portable)

@@ -33,7 +33,7 @@ import Testing
     func recordLikeWalksSeeTheFileBytes(chunkSize: Int, readsAhead: Bool) throws {
         let (path, bytes) = try Self.makeFile(300_001, seed: UInt64(chunkSize))
         let reader = try SequentialReader(path: path, chunkSize: chunkSize, readsAhead: readsAhead)
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var position = 0
         while position < bytes.count {
             // As a record walk asks: its first 8 bytes, then the whole record.
@@ -50,7 +50,7 @@ import Testing
     func anyForwardRequestsSeeTheFileBytes(chunkSize: Int, readsAhead: Bool) throws {
         let (path, bytes) = try Self.makeFile(200_000, seed: 11)
         let reader = try SequentialReader(path: path, chunkSize: chunkSize, readsAhead: readsAhead)
-        var rng = SplitMix(seed: UInt64(chunkSize))
+        var rng = SplitMix64(seed: UInt64(chunkSize))
         var position = 0
         while position <= bytes.count {
             // Forward by any step, including none and steps that stay inside a stitch.
@@ -86,7 +86,7 @@ import Testing
     /// mid-file, each stopping its helper first. Every window must still be the file's bytes.
     @Test func theReadAheadHelperNeverHandsOverBytesItIsStillWriting() throws {
         let (path, bytes) = try Self.makeFile(2_000_000, seed: 9)
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         for round in 0..<40 {
             let reader = try SequentialReader(path: path, chunkSize: 4096, readsAhead: true)
             var position = 0
@@ -109,18 +109,5 @@ import Testing
         let reader = try SequentialReader(path: path)  // its windows live as long as it does
         Self.check(try reader.bytes(from: 0, atLeast: 8), bytes, at: 0, count: 8)
         #expect(throws: StoreError.self) { try SequentialReader(path: empty + "-missing") }
-    }
-}
-
-/// A small deterministic generator for the tests' random choices.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

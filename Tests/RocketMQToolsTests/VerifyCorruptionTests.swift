@@ -8,17 +8,6 @@ import TestSupport
 /// Seeded damage on temp copies of a clean store: every damage is reported at the right record
 /// or file.
 @Suite struct VerifyCorruptionTests {
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
 
     struct RecordInfo {
         var file: String
@@ -92,7 +81,7 @@ import TestSupport
 
     @Test(arguments: Array(UInt64(1)...UInt64(12)))
     func seededDamageIsReportedWhereItIs(_ seed: UInt64) throws {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         for damage in Damage.allCases {
             let root = try Self.copyStore()
             defer { try? FileManager.default.removeItem(atPath: root) }
