@@ -78,19 +78,9 @@ final class ChunkReadAhead: @unchecked Sendable {
     }
 
     private func start() {
-        var created = pthread_t()
-        let opaque = Unmanaged.passRetained(self).toOpaque()
-        let result = pthread_create(&created, nil, { raw in
-            let helper = Unmanaged<ChunkReadAhead>.fromOpaque(raw!).takeRetainedValue()
+        thread = ParallelWork.start { [self] in
             ParallelWork.lowerPriorityOfThisThread()
-            helper.run()
-            return nil
-        }, opaque)
-        if result == 0 {
-            thread = created
-        } else {
-            Unmanaged<ChunkReadAhead>.fromOpaque(opaque).release()
-            thread = nil
+            run()
         }
     }
 

@@ -63,14 +63,10 @@ public final class MappedRegion: @unchecked Sendable {
     /// Maps the pages of `[0, end)` into the page table on a helper thread, ahead of a
     /// sequential reader (`MappingPrefetch`). `end` is where the data ends (`SparseFile.dataEnd`):
     /// pages of a trailing hole are left alone. Call once, before reading.
-    public func prefetch(upTo end: Int) { prefetch(from: 0, upTo: end) }
-
-    /// `prefetch(upTo:)` for a reader that starts at `start` (rounded down to a page).
-    public func prefetch(from start: Int, upTo end: Int) {
+    public func prefetch(upTo end: Int) {
         let end = min(end, count)
-        let start = max(0, min(start, end)) & ~4095
-        guard prefetcher == nil, let base, end - start >= 2 * MappingPrefetch.step else { return }
-        prefetcher = MappingPrefetch(base: base, start: start, end: end)
+        guard prefetcher == nil, let base, end >= 2 * MappingPrefetch.step else { return }
+        prefetcher = MappingPrefetch(base: base, end: end)
     }
 
     /// The mapped bytes; valid while this object is alive.

@@ -15,9 +15,8 @@ import Musl
 import Synchronization
 
 final class MappingPrefetch: @unchecked Sendable {
-    // `base`, `start` and `end` are immutable; `cancelled` is the only state both threads touch.
+    // `base` and `end` are immutable; `cancelled` is the only state both threads touch.
     private let base: UnsafeRawPointer
-    private let start: Int
     private let end: Int
     private let cancelled = Atomic<Bool>(false)
     private var thread = pthread_t()
@@ -28,28 +27,20 @@ final class MappingPrefetch: @unchecked Sendable {
     /// `MADV_POPULATE_READ`; Glibc exports it only with recent kernel headers.
     private static let populateRead: Int32 = 22
 
-    /// Starts populating `[start, end)` of the mapping at `base` (`start` a multiple of the page size).
-    init(base: UnsafeRawPointer, start: Int = 0, end: Int) {
+    /// Starts populating `[0, end)` of the mapping at `base`.
+    init(base: UnsafeRawPointer, end: Int) {
         self.base = base
-        self.start = start
         self.end = end
-        let opaque = Unmanaged.passRetained(self).toOpaque()
-        let created = pthread_create(&thread, nil, { raw in
-            let prefetch = Unmanaged<MappingPrefetch>.fromOpaque(raw!).takeRetainedValue()
-            prefetch.run()
-            return nil
-        }, opaque)
-        if created == 0 {
+        if let thread = ParallelWork.start({ [self] in run() }) {
+            self.thread = thread
             started = true
-        } else {
-            Unmanaged<MappingPrefetch>.fromOpaque(opaque).release()
         }
     }
 
     private func run() {
         let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
         var resident = [UInt8](repeating: 0, count: Self.step / pageSize + 1)
-        var offset = start
+        var offset = 0
         while offset < end, !cancelled.load(ordering: .relaxed) {
             let length = min(Self.step, end - offset)
             let start = UnsafeMutableRawPointer(mutating: base + offset)

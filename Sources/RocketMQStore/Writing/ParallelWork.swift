@@ -17,7 +17,19 @@ public enum ParallelWork {
     /// Runs `background` on a new thread and `foreground` on this one; returns when both are
     /// done. Falls back to running them one after the other when no thread can be created.
     public static func run(_ background: @escaping () -> Void, whileDoing foreground: () -> Void) {
-        let job = Job(background)
+        guard let thread = start(background) else {
+            background()
+            foreground()
+            return
+        }
+        foreground()
+        pthread_join(thread, nil)
+    }
+
+    /// Runs `work` on a new thread, to be joined by the caller; nil when no thread can be
+    /// created (the work is then not run).
+    public static func start(_ work: @escaping () -> Void) -> pthread_t? {
+        let job = Job(work)
         let opaque = Unmanaged.passRetained(job).toOpaque()
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { raw in
@@ -27,12 +39,9 @@ public enum ParallelWork {
         }, opaque)
         guard created == 0 else {
             Unmanaged<Job>.fromOpaque(opaque).release()
-            background()
-            foreground()
-            return
+            return nil
         }
-        foreground()
-        pthread_join(thread, nil)
+        return thread
     }
 }
 
