@@ -85,7 +85,7 @@ import Testing
                    LogChainScan.Position(file: files.count - 1, offset: Int(files[files.count - 1].size) - 64)]
         let clean = !scenario.contains("corrupt") && !scenario.contains("crash")
         for place in places {
-            let scan = try Self.scan(layout, files, bounds, .at(place))
+            let scan = try Self.scan(layout, files, bounds, .at([place]))
             #expect(Self.summary(scan) == single, "\(scenario) split at file \(place.file) offset \(place.offset)")
             // In a clean log the first stretch ends exactly at every record start, and the joint holds.
             if clean && starts.contains(place) { #expect(scan.split?.joined == true, "\(scenario) at \(place.offset)") }
@@ -112,21 +112,52 @@ import Testing
         #expect(single.headerDamage != nil)
         #expect(single.endOffset == files[target.file].fromOffset + Int64(target.offset))
         for place in [target, starts[starts.count / 2 - 1], starts[starts.count / 2 + 1], starts[starts.count / 4]] {
-            let split = try Self.scan(layout, files, bounds, .at(place))
+            let split = try Self.scan(layout, files, bounds, .at([place]))
             #expect(Self.summary(split) == Self.summary(single), "split at file \(place.file) offset \(place.offset)")
         }
         // Split right at the damaged record: the second stretch defers its queue's check, and the
         // joint is refused (the second stretch scanned again after the first).
-        #expect(try Self.scan(layout, files, bounds, .at(target)).split?.joined == false)
+        #expect(try Self.scan(layout, files, bounds, .at([target])).split?.joined == false)
     }
 
-    /// The automatic split only for a log past the threshold; found at a record start.
-    @Test func splitPointIsARecordStart() throws {
+    /// Many stretches, the two threads taking them in turn: any places (record starts, inside
+    /// records, repeated, past the data) give the single scan, on every fixture.
+    @Test(arguments: Fixtures.all)
+    func manyStretchesGiveTheSingleScan(_ scenario: String) throws {
+        let (layout, files, bounds) = try Self.inputs(Fixtures.store(scenario), RepairFixtures.storeOptions(scenario))
+        let single = Self.summary(try Self.scan(layout, files, bounds, .never))
+        let starts = try Self.boundaries(files)
+        try #require(starts.count > 8)
+        var rng = SplitMix64(seed: UInt64(starts.count))
+        for round in 0..<6 {
+            var places: [LogChainScan.Position]
+            if round == 0 {
+                places = (1..<8).map { starts[$0 * starts.count / 8] }
+            } else {
+                places = (0..<(2 + round)).map { _ in starts[Int(rng.next() % UInt64(starts.count))] }
+                if round % 2 == 0 { places.append(LogChainScan.Position(file: places[0].file, offset: places[0].offset + 5)) }
+                places.sort { ($0.file, $0.offset) < ($1.file, $1.offset) }
+            }
+            let scan = try Self.scan(layout, files, bounds, .at(places))
+            #expect(Self.summary(scan) == single, "\(scenario) split at \(places.map { "\($0.file):\($0.offset)" })")
+            let clean = !scenario.contains("corrupt") && !scenario.contains("crash")
+            if clean && round == 0 { #expect(scan.split?.joined == true, "\(scenario)") }
+        }
+    }
+
+    /// The automatic split only for a log past the threshold; found at record starts, in order,
+    /// one stretch per `stretch` bytes.
+    @Test func splitPointsAreRecordStarts() throws {
         let scenario = "rocketmq-4.9.8/sync_flush"
         let (_, files, _) = try Self.inputs(Fixtures.store(scenario), RepairFixtures.storeOptions(scenario))
-        #expect(try LogEndScan.splitPoint(files, options: Self.options) == nil)  // a few KiB: not worth a thread
+        #expect(try LogEndScan.splitPoints(files, options: Self.options).isEmpty)  // a few KiB: not worth a thread
         let starts = try Self.boundaries(files)
-        let found = try #require(try LogEndScan.splitPoint(files, options: Self.options, threshold: 1))
-        #expect(starts.contains(found))
+        let total = files.reduce(Int64(0)) { $0 + min($1.size, SparseFile.dataEnd(ofFileAt: $1.path)) }
+        for stretches in [2, 5] {
+            let found = try LogEndScan.splitPoints(files, options: Self.options, threshold: 1, stretch: total / Int64(stretches))
+            #expect(found.count == stretches - 1)
+            #expect(found.allSatisfy { starts.contains($0) })
+            #expect(found == found.sorted { ($0.file, $0.offset) < ($1.file, $1.offset) })
+        }
     }
 }

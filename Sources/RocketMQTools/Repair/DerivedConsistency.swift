@@ -3,9 +3,10 @@
 //
 // Nothing here walks the log: the recover scan (LogEndScan) already added up, per queue, the
 // units the log dispatches (UnitDigest.unit over the records whose queue offset the existing
-// queue covers) and, per index file, its interior entries (verify's IndexCoverage rules). Here
-// the queue files and index files are read once, sequentially, and added up the same way; equal
-// sums prove them (a chance match has probability 2^-64). A queue that differs is rebuilt
+// queue covers) and, per index file, its interior entries (verify's IndexCoverage rules). The
+// queue files and index files are read once, sequentially, beside the scan (QueueUnitDigest,
+// IndexFileCheck), and added up the same way; equal sums prove them (a chance match has
+// probability 2^-64). A queue that differs is rebuilt
 // whole from the log; an index file that differs, or whose hash chains are not the ones putKey
 // builds (out of range, cyclic, in the wrong slot), makes the index rebuilt.
 
@@ -14,46 +15,21 @@ import RocketMQStore
 
 enum DerivedConsistency {
     /// Why the units of an existing queue disagree with the log, nil when they agree.
-    /// `units`: the queue's maxOffset after recovery and the cut at `endOffset`; `expected`:
-    /// the log's digest of the records with a queue offset below the queue's maxOffset before
-    /// the cut. Units below the log's first record (`logMinOffset`, the head files deleted by
-    /// the broker's clean-up) and the pre-blank units of a queue created mid-way are not
-    /// compared; from the first unit naming a record in the log on, every position counts, so
-    /// a missing file (the head one too), a zeroed or duplicated unit or a wrong tagsCode shows.
-    static func queueDisagreement(_ location: ConsumeQueueLocation, units: Int64, expected: LogEndScan.QueueDigest,
-                                  logMinOffset: Int64, fileSize: Int64) throws(StoreError) -> String? {
-        var actual = LogEndScan.QueueDigest()
-        var started = false
-        var firstPosition: Int64?
-        let unitSize = Int64(ConsumeQueueUnit.size)
-        for file in location.files where file.size > 0 {
-            let first = file.fromOffset / unitSize
-            guard first < units else { break }
-            let count = min(min(file.size, fileSize) / unitSize, units - first)
-            guard count > 0 else { continue }
-            let region = try MappedRegion(path: file.path)
-            region.withBytes { bytes in
-                var position = 0
-                for i in 0..<Int(count) {
-                    defer { position += ConsumeQueueUnit.size }
-                    let physicalOffset: Int64 = bytes.readBigEndianUnchecked(at: position)
-                    let size: Int32 = bytes.readBigEndianUnchecked(at: position + 8)
-                    let tagsCode: Int64 = bytes.readBigEndianUnchecked(at: position + 12)
-                    if !started {
-                        if physicalOffset < logMinOffset || (physicalOffset == 0 && size == Int32.max && tagsCode == 0) { continue }
-                        started = true
-                        firstPosition = first + Int64(i)
-                    }
-                    actual.add(queueOffset: first + Int64(i), physicalOffset: physicalOffset, size: size, tagsCode: tagsCode)
-                }
-            }
+    /// `actual`: the queue's units up to its maxOffset after recovery and the cut at the end of
+    /// the log (`QueueUnitDigest`); `expected`: the log's digest of the records with a queue
+    /// offset below the queue's maxOffset before the cut. Units below the log's first record (the
+    /// head files deleted by the broker's clean-up) and the pre-blank units of a queue created
+    /// mid-way are not compared; from the first unit naming a record in the log on, every
+    /// position counts, so a missing file (the head one too), a zeroed or duplicated unit or a
+    /// wrong tagsCode shows.
+    static func queueDisagreement(_ actual: QueueUnitDigest, expected: LogEndScan.QueueDigest) -> String? {
+        let units = actual.units
+        if actual.digest.count == expected.count && actual.digest.sum == expected.sum { return nil }
+        if let lowest = expected.count > 0 ? expected.lowestQueueOffset : nil, lowest < (actual.firstPosition ?? units) {
+            return "the log has queue offsets from \(lowest) but the queue's units start at \(actual.firstPosition ?? units) (a lost head file?)"
         }
-        if actual.count == expected.count && actual.sum == expected.sum { return nil }
-        if let lowest = expected.count > 0 ? expected.lowestQueueOffset : nil, lowest < (firstPosition ?? units) {
-            return "the log has queue offsets from \(lowest) but the queue's units start at \(firstPosition ?? units) (a lost head file?)"
-        }
-        if actual.count != expected.count {
-            return "\(actual.count) unit(s) below queue offset \(units) where the log has \(expected.count) record(s) (a zeroed, lost or extra unit)"
+        if actual.digest.count != expected.count {
+            return "\(actual.digest.count) unit(s) below queue offset \(units) where the log has \(expected.count) record(s) (a zeroed, lost or extra unit)"
         }
         return "units below queue offset \(units) differ from their records (physical offset, size or tagsCode)"
     }
@@ -95,45 +71,38 @@ enum DerivedConsistency {
     }
 
     /// What is wrong with the index files by putKey's rules alone (no log needed, so it runs
-    /// beside the recover scan): hash chains, entry order, entries inside the header's range,
-    /// the header naming its first and last entries. Files whose header is broken are left to
-    /// the caller (StoreRecoverer.headerProblem). Nil when every file keeps the rules.
-    static func indexStructureProblem(_ layout: StoreLayout) throws(StoreError) -> String? {
-        for file in layout.indexFiles {
+    /// beside the recover scan), with each accepted file's check (`IndexFileCheck`, whose digest
+    /// `indexContentProblem` completes after the scan). Files whose header is broken are left
+    /// to the caller (StoreRecoverer.headerProblem). Nil problem when every file keeps the rules.
+    static func indexStructure(_ layout: StoreLayout, logMinOffset: Int64) throws(StoreError) -> (problem: String?, checks: [Int: IndexFileCheck]) {
+        var checks: [Int: IndexFileCheck] = [:]
+        for (i, file) in layout.indexFiles.enumerated() {
             guard let indexLayout = layout.indexLayout(of: file), indexLayout.fileSize == Int(file.size) else { continue }
             let region = try MappedRegion(path: file.path, sequential: false)
-            let problem: String? = region.withBytes { bytes -> String? in
+            let check: IndexFileCheck? = region.withBytes { bytes -> IndexFileCheck? in
                 guard let view = try? IndexFileView(bytes: bytes, layout: indexLayout) else { return nil }
-                let header = view.header
-                let count = Int(header.effectiveIndexCount)
+                let count = Int(view.header.effectiveIndexCount)
                 guard count > 1, count <= indexLayout.indexNum else { return nil }
-                if let chain = chainProblem(view, count: count) { return chain }
-                var previous = Int64.min
-                var position = indexLayout.entryPosition(1)
-                for k in 1..<count {
-                    let physical: Int64 = view.bytes.readBigEndianUnchecked(at: position + 4)
-                    position += IndexFileLayout.entrySize
-                    if physical < previous { return "entry \(k) points before the previous entry" }
-                    if physical < header.beginPhyOffset || physical > header.endPhyOffset { return "entry \(k) points outside the header's range" }
-                    previous = physical
-                }
-                guard let first = view.entry(1), let last = view.entry(count - 1) else { return "entries unreadable" }
-                if first.phyOffset != header.beginPhyOffset || last.phyOffset != header.endPhyOffset {
-                    return "the header's beginPhyOffset/endPhyOffset are not its first and last entries'"
-                }
-                return nil
+                return IndexFileCheck(view, count: count, low: max(view.header.beginPhyOffset + 1, logMinOffset))
             }
-            if let problem { return "\(file.relativePath): \(problem)" }
+            guard let check else { continue }
+            if let problem = check.problem { return ("\(file.relativePath): \(problem)", [:]) }
+            checks[i] = check
         }
-        return nil
+        return (nil, checks)
+    }
+
+    /// `indexStructure`'s problem alone.
+    static func indexStructureProblem(_ layout: StoreLayout) throws(StoreError) -> String? {
+        try indexStructure(layout, logMinOffset: 0).problem
     }
 
     /// Why the index's entries disagree with the log's records before `endOffset`, nil when
     /// they agree: per file, the interior entries against the scan's digest, the entries at the
     /// ends (a record's keys may be split between two files) and the header's times against
-    /// their records.
-    static func indexContentProblem(_ layout: StoreLayout, digests: [IndexDigest], coverage: IndexCoverage, logMinOffset: Int64,
-                                    endOffset: Int64, checkOptions: RecordCheckOptions) throws(StoreError) -> String? {
+    /// their records. `checks`: `indexStructure`'s, every file keeping putKey's rules.
+    static func indexContentProblem(_ layout: StoreLayout, checks: [Int: IndexFileCheck], digests: [IndexDigest], coverage: IndexCoverage,
+                                    logMinOffset: Int64, endOffset: Int64, checkOptions: RecordCheckOptions) throws(StoreError) -> String? {
         let digested = Set(coverage.ranges.map(\.file))
         let log = RecordReader(files: layout.commitLogFiles, options: checkOptions)
         for (i, file) in layout.indexFiles.enumerated() {
@@ -145,26 +114,17 @@ enum DerivedConsistency {
                 let count = Int(header.effectiveIndexCount)
                 guard count > 1, count <= indexLayout.indexNum else { return nil }
                 if digested.contains(i) {
-                    let low = max(header.beginPhyOffset + 1, logMinOffset), high = min(header.endPhyOffset, endOffset)
-                    var actual = IndexDigest()
-                    if low < high {
-                        var position = indexLayout.entryPosition(1)
-                        for _ in 1..<count {
-                            defer { position += IndexFileLayout.entrySize }
-                            let physical: Int64 = view.bytes.readBigEndianUnchecked(at: position + 4)
-                            guard physical >= low, physical < high else { continue }
-                            let keyHash: Int32 = view.bytes.readBigEndianUnchecked(at: position)
-                            let timeDiff: Int32 = view.bytes.readBigEndianUnchecked(at: position + 12)
-                            actual.sum &+= UnitDigest.entry(physicalOffset: physical, keyHash: keyHash, timeDiff: timeDiff)
-                            actual.count += 1
-                        }
-                    }
+                    // The check ran with the same logMinOffset; recomputed only if it is missing.
+                    let check = checks[i].flatMap { $0.low == max(header.beginPhyOffset + 1, logMinOffset) ? $0 : nil }
+                        ?? IndexFileCheck(view, count: count, low: max(header.beginPhyOffset + 1, logMinOffset))
+                    if let problem = check.problem { return problem }
+                    let actual = check.digest(view, count: count, endOffset: endOffset)
                     let expected = i < digests.count ? digests[i] : IndexDigest()
                     if actual != expected { return "entries inside its range differ from the keys of the records they name" }
                 } else if header.beginPhyOffset < header.endPhyOffset {
                     return "its range overlaps another index file's"
                 }
-                // Entries are in offset order (indexStructureProblem): the ends' entries are the
+                // Entries are in offset order (indexStructure): the ends' entries are the
                 // first and the last ones.
                 for (offset, timestamp, step) in [(header.beginPhyOffset, header.beginTimestamp, 1), (header.endPhyOffset, header.endTimestamp, -1)]
                 where offset >= logMinOffset && offset < endOffset {
@@ -183,30 +143,6 @@ enum DerivedConsistency {
                 return nil
             }
             if let problem { return "\(file.relativePath): \(problem)" }
-        }
-        return nil
-    }
-
-    /// putKey replayed in entry order (FORMAT.md §8.3): entry k links to the last earlier entry
-    /// of its slot and each slot names its last entry. Exactly that holding proves every chain
-    /// in range, acyclic and in its own slot, with sequential reads only.
-    static func chainProblem(_ view: IndexFileView, count: Int) -> String? {
-        let slots = view.layout.hashSlotNum
-        let bytes = view.bytes
-        var last = [Int32](repeating: 0, count: slots)
-        var position = view.layout.entryPosition(1)
-        for k in 1..<count {
-            let keyHash: Int32 = bytes.readBigEndianUnchecked(at: position)
-            let previous: Int32 = bytes.readBigEndianUnchecked(at: position + 16)
-            position += IndexFileLayout.entrySize
-            guard keyHash >= 0 else { return "entry \(k) has a negative key hash" }
-            let slot = Int(keyHash) % slots
-            guard previous == last[slot] else { return "entry \(k)'s prevIndex \(previous) is not the previous entry of its slot (\(last[slot]))" }
-            last[slot] = Int32(k)
-        }
-        for slot in 0..<slots {
-            let value: Int32 = bytes.readBigEndianUnchecked(at: view.layout.slotPosition(slot))
-            if value != last[slot] { return "hash slot \(slot) names entry \(value), not its slot's last entry \(last[slot])" }
         }
         return nil
     }

@@ -3,9 +3,10 @@
 // given stop position is reached exactly. Per record only the per-queue counters and digests
 // are updated.
 //
-// LogEndScan splits a long log in two stretches scanned at once on two threads. The second
-// stretch cannot know how its queues' runs of QUEUEOFFSET continue from the first, so it
-// defers that check for each queue's first record (`firstQueueOffsets`) to the merge.
+// LogEndScan splits a long log in stretches scanned two at a time on two threads. A stretch
+// after the first cannot know how its queues' runs of QUEUEOFFSET continue from the ones
+// before, so it defers that check for each queue's first record (`firstQueueOffsets`) to the
+// merge.
 
 import RocketMQFormat
 import RocketMQStore
@@ -190,7 +191,7 @@ struct LogChainScan {
         endFile = next.endFile
         endReason = next.endReason
         headerDamage = next.headerDamage
-        reachedStop = false
+        reachedStop = next.reachedStop
     }
 
     /// `queue`: the record's row in the table when it is dispatched to a consume queue.

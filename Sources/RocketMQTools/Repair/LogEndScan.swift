@@ -4,10 +4,12 @@
 // record that still passes every check (resynchronising), to tell a torn tail (nothing valid
 // after the end) from damage in the middle of the log (valid records after it).
 //
-// One mapped file at a time; per record only the per-queue counters are updated. A log of
-// more than `splitThreshold` bytes is scanned as two stretches on two threads (LogChainScan),
-// split at a record found near the middle and joined after; the result is the same as one
-// scan from the start (the joint is checked, and scanned again when it does not hold).
+// Per record only the per-queue counters are updated. A log of more than `splitThreshold` bytes
+// is scanned as stretches of about `stretchSize` (LogChainScan), split at records found near
+// evenly spaced places, that two threads take in turn, and joined in order after; the result is
+// the same as one scan from the start (each joint is checked, and the log scanned again from
+// there when it does not hold). Many stretches, not two halves: the threads finish together
+// even when a third (recover's index check) takes turns on their cores.
 
 import RocketMQFormat
 import RocketMQStore
@@ -82,19 +84,22 @@ struct LogEndScan {
     /// The first record whose QUEUEOFFSET breaks its queue's run (see `LogChainScan`): the
     /// chain ends there, as at a record that fails a check.
     var headerDamage: String?
-    /// Where the log was split for two threads (nil: one scan), and whether the joint held.
-    private(set) var split: (at: Int64, joined: Bool)?
+    /// Where the log was split into stretches (nil: one scan), and whether every joint held.
+    private(set) var split: (at: [Int64], joined: Bool)?
 
     /// Below this many bytes of data a second thread is not worth starting.
     static let splitThreshold: Int64 = 64 << 20
+    /// The length of a stretch the threads take in turn (at most `maxStretches` of them).
+    static let stretchSize: Int64 = 64 << 20
+    static let maxStretches = 16
 
-    /// Whether to scan in two stretches: at a record near the middle of a log of at least
-    /// `splitThreshold` bytes, never, or at a given place (tests; any place gives the result
-    /// of one scan from the start).
+    /// Whether to scan in stretches: at records near evenly spaced places of a log of at least
+    /// `splitThreshold` bytes, never, or at given places in log order (tests; any places give
+    /// the result of one scan from the start).
     enum Split {
         case automatic
         case never
-        case at(LogChainScan.Position)
+        case at([LogChainScan.Position])
     }
 
     /// `files` must be the commitlog files in offset order (stray names and zero-length files
@@ -108,37 +113,23 @@ struct LogEndScan {
         let settings = LogChainScan.Settings(
             files: files, fileSize: fileSize, options: options, queueBounds: queueBounds, coverage: coverage,
             damagedRecord: damagedRecord, logStartsAtZero: files.first?.fromOffset == 0, chunkSize: chunkSize)
-        var scan = LogChainScan(settings)
         if let coverage { indexDigests = Array(repeating: IndexDigest(), count: coverage.fileCount) }
         guard let first = files.first else { return }
         endOffset = first.fromOffset
         endFile = first
         let start = LogChainScan.Position(file: 0, offset: 0)
-        var middle: LogChainScan.Position?
+        var points: [LogChainScan.Position]
         switch choice {
-        case .automatic: middle = try Self.splitPoint(files, options: options)
-        case .never: middle = nil
-        case .at(let position): middle = position
+        case .automatic: points = try Self.splitPoints(files, options: options)
+        case .never: points = []
+        case .at(let places): points = places
         }
-        if let middle {
-            var second = LogChainScan(settings, defersQueueStarts: true)
-            var firstResult: Result<Void, StoreError> = .success(())
-            var secondResult: Result<Void, StoreError> = .success(())
-            ParallelWork.run({ secondResult = Result { () throws(StoreError) in try second.scan(from: middle) } }) {
-                firstResult = Result { () throws(StoreError) in try scan.scan(from: start, stopAt: middle) }
-            }
-            try firstResult.get()
-            if scan.reachedStop {
-                let joined = (try? secondResult.get()) != nil && scan.continues(into: second)
-                split = (files[middle.file].fromOffset + Int64(middle.offset), joined)
-                if joined {
-                    scan.append(second)
-                } else {
-                    try scan.scan(from: middle)
-                }
-            }
-        } else {
+        var scan: LogChainScan
+        if points.isEmpty {
+            scan = LogChainScan(settings)
             try scan.scan(from: start)
+        } else {
+            scan = try Self.scanStretches(settings, from: [start] + points, split: &split)
         }
         endOffset = scan.endOffset
         endFile = scan.endFile
@@ -161,11 +152,54 @@ struct LogEndScan {
         try scanAfterEnd(files: files, options: options)
     }
 
-    /// Where a second thread may start: the first record at or after the middle of the data
-    /// (within 16 MiB) that passes every check, PHYSICALOFFSET equal to its position included,
-    /// and is followed by a record (or blank) at its stated end. Nil for a small log or none
-    /// found. A wrong guess costs time, not correctness: the first stretch must end exactly here.
-    static func splitPoint(_ files: [SegmentFile], options: RecordCheckOptions, threshold: Int64 = splitThreshold) throws(StoreError) -> LogChainScan.Position? {
+    /// Stretch i runs from `starts[i]` to `starts[i + 1]` (the last to the end of the chain), on
+    /// two threads that take the next stretch when done; then each stretch is joined to the
+    /// ones before it, in order, while it continues them (`LogChainScan.continues(into:)`).
+    /// Where one does not, the log is scanned again from its start, to the end of the chain.
+    private static func scanStretches(_ settings: LogChainScan.Settings, from starts: [LogChainScan.Position],
+                                      split: inout (at: [Int64], joined: Bool)?) throws(StoreError) -> LogChainScan {
+        let count = starts.count
+        let work = Locked((next: 0, results: [Result<LogChainScan, StoreError>?](repeating: nil, count: count)))
+        let take = {
+            while let i = work.withLock({ state -> Int? in
+                guard state.next < count else { return nil }
+                state.next += 1
+                return state.next - 1
+            }) {
+                var stretch = LogChainScan(settings, defersQueueStarts: i > 0)
+                let result = Result { () throws(StoreError) -> LogChainScan in
+                    try stretch.scan(from: starts[i], stopAt: i + 1 < count ? starts[i + 1] : nil)
+                    return stretch
+                }
+                work.withLock { $0.results[i] = result }
+            }
+        }
+        ParallelWork.run(take) { take() }
+        let results = work.withLock { $0.results }
+        var scan = try results[0]!.get()
+        var joined = true
+        for i in 1..<count {
+            // Ended before this joint (damage), or stepped over it and scanned on to the end.
+            guard scan.reachedStop else { joined = false; break }
+            if case .success(let next)? = results[i], scan.continues(into: next) {
+                scan.append(next)
+            } else {
+                joined = false
+                try scan.scan(from: starts[i])
+                break
+            }
+        }
+        split = (starts.dropFirst().map { settings.files[$0.file].fromOffset + Int64($0.offset) }, joined)
+        return scan
+    }
+
+    /// Where stretches may start: for each of `count - 1` evenly spaced places of the data (count
+    /// from the data's length: one per `stretch` bytes, 2 to `maxStretches`), the first record at
+    /// or after it (within 16 MiB) that passes every check, PHYSICALOFFSET equal to its position
+    /// included, and is followed by a record (or blank) at its stated end. Empty for a small log.
+    /// A wrong guess costs time, not correctness: the stretch before must end exactly there.
+    static func splitPoints(_ files: [SegmentFile], options: RecordCheckOptions, threshold: Int64 = splitThreshold,
+                            stretch: Int64 = stretchSize) throws(StoreError) -> [LogChainScan.Position] {
         var ends: [Int64] = []
         var total: Int64 = 0
         for file in files {
@@ -173,15 +207,31 @@ struct LogEndScan {
             ends.append(end)
             total += end
         }
-        guard total >= threshold else { return nil }
-        var remaining = total / 2
+        guard total >= threshold else { return [] }
+        let count = Int(min(Int64(maxStretches), max(2, total / max(1, stretch))))
+        var points: [LogChainScan.Position] = []
+        for i in 1..<count {
+            guard let point = try recordStart(files, ends: ends, after: total * Int64(i) / Int64(count), options: options) else { continue }
+            if let previous = points.last, (previous.file, previous.offset) >= (point.file, point.offset) { continue }
+            points.append(point)
+        }
+        return points
+    }
+
+    /// The first record at or after byte `target` of the data (see `splitPoints`).
+    private static func recordStart(_ files: [SegmentFile], ends: [Int64], after target: Int64,
+                                    options: RecordCheckOptions) throws(StoreError) -> LogChainScan.Position? {
+        var remaining = target
+        var budget = 16 << 20
         for (index, file) in files.enumerated() {
             guard remaining < ends[index] else { remaining -= ends[index]; continue }
+            let from = Int(remaining)
+            remaining = 0  // none after `from` here (the file's blank tail): the next file's first
             let region = try MappedRegion(path: file.path)
-            return region.withBytes { bytes -> LogChainScan.Position? in
+            let found = region.withBytes { bytes -> LogChainScan.Position? in
                 let high = min(Int(ends[index]), bytes.count)
-                var p = Int(remaining)
-                let limit = min(high, p + (16 << 20))
+                var p = from
+                let limit = min(high, p + budget)
                 while p + 8 <= limit {
                     guard let base = bytes.baseAddress, let hit = memchr(base + p + 4, 0xDA, limit - p - 4) else { return nil }
                     let q = base.distance(to: UnsafeRawPointer(hit)) - 4
@@ -202,6 +252,9 @@ struct LogEndScan {
                 }
                 return nil
             }
+            if let found { return found }
+            budget -= Int(ends[index]) - from
+            if budget <= 0 { return nil }
         }
         return nil
     }

@@ -91,11 +91,22 @@ public struct StoreRecoverer {
             queues.append((location, queue))
         }
         let coverage = IndexCoverage(layout)
-        // The index's hash chains need no log: checked on a second thread during the scan.
-        var indexStructure: Swift.Result<String?, StoreError> = .success(nil)
+        let logMinOffset = files.first?.fromOffset ?? 0
+        // The index's hash chains and the queues' units need no log: checked and added up on a
+        // third thread during the scan.
+        var indexStructure: Swift.Result<(problem: String?, checks: [Int: IndexFileCheck]), StoreError> = .success((nil, [:]))
+        var queueDigests: Swift.Result<[QueueUnitDigest], StoreError> = .success([])
         var scanResult: Swift.Result<LogEndScan, StoreError>!
         let layout = self.layout
-        ParallelWork.run({ indexStructure = Swift.Result { () throws(StoreError) in try DerivedConsistency.indexStructureProblem(layout) } }) {
+        let existing = queues.map { ($0.location, $0.queue.maxOffsetInQueue) }
+        ParallelWork.run({
+            indexStructure = Swift.Result { () throws(StoreError) in try DerivedConsistency.indexStructure(layout, logMinOffset: logMinOffset) }
+            queueDigests = Swift.Result { () throws(StoreError) in
+                try existing.map { (location, units) throws(StoreError) in
+                    try QueueUnitDigest(location, units: units, logMinOffset: logMinOffset, fileSize: cqSize)
+                }
+            }
+        }) {
             scanResult = Swift.Result { () throws(StoreError) in
                 try LogEndScan(files: files, fileSize: fileSize, options: checkOptions, queueBounds: queueBounds, coverage: coverage,
                                damagedRecord: damagedRecord)
@@ -103,7 +114,6 @@ public struct StoreRecoverer {
         }
         let scan = try scanResult.get()
         let midLog = scan.recordsAfterEnd > 0
-        let logMinOffset = files.first?.fromOffset ?? 0
 
         // The commitlog: cut the file holding the end, remove every later file.
         var commitLogChanges: [StoreChange] = []
@@ -137,7 +147,8 @@ public struct StoreRecoverer {
         var seen = Set<String>()
         var firstHeaderDamage: (offset: Int64, reason: String)?
         let reader = RecordReader(files: files, options: checkOptions)
-        for (location, simulated) in queues {
+        let unitDigests = try queueDigests.get()
+        for (i, (location, simulated)) in queues.enumerated() {
             var queue = simulated
             let before = queue.maxOffsetInQueue
             var cut: Int64 = 0
@@ -146,9 +157,9 @@ public struct StoreRecoverer {
             seen.insert(key)
             let next = scan.queues[key]?.nextQueueOffset ?? 0
             let after = max(queue.maxOffsetInQueue, next)
-            let disagreement = try DerivedConsistency.queueDisagreement(
-                location, units: queue.maxOffsetInQueue, expected: scan.queues[key]?.expected ?? LogEndScan.QueueDigest(),
-                logMinOffset: logMinOffset, fileSize: cqSize)
+            var units = unitDigests[i]
+            try units.cut(to: queue.maxOffsetInQueue, location: location, fileSize: cqSize)
+            let disagreement = DerivedConsistency.queueDisagreement(units, expected: scan.queues[key]?.expected ?? LogEndScan.QueueDigest())
             // A queue that disagrees: is a unit naming a valid record of the right size that now
             // says another queue, or no queue (PREPARED/ROLLBACK)? Then that record's header
             // changed (outside the body CRC): the scan runs again, ending there.
@@ -188,11 +199,12 @@ public struct StoreRecoverer {
         var indexCutOnly = false
         // Damage before the end (chains, entries naming records without their key, header
         // fields): the whole index is rebuilt from the log.
-        if indexReason == nil, let problem = try indexStructure.get() {
+        let structure = try indexStructure.get()
+        if indexReason == nil, let problem = structure.problem {
             indexReason = problem
         } else if indexReason == nil,
-                  let problem = try DerivedConsistency.indexContentProblem(layout, digests: scan.indexDigests, coverage: coverage, logMinOffset: logMinOffset,
-                                                                           endOffset: scan.endOffset, checkOptions: checkOptions) {
+                  let problem = try DerivedConsistency.indexContentProblem(layout, checks: structure.checks, digests: scan.indexDigests, coverage: coverage,
+                                                                           logMinOffset: logMinOffset, endOffset: scan.endOffset, checkOptions: checkOptions) {
             indexReason = problem
         }
         if indexReason == nil {
