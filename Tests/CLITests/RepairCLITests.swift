@@ -107,7 +107,7 @@ enum RepairCLI {
             let journalPath = salvage + "/journal.json"
             if FileManager.default.fileExists(atPath: journalPath) {
                 let journal = try RepairJournal.load(journalPath)
-                for entry in journal.entries where entry.action != .exchangeDirectory {
+                for entry in journal.entries {
                     let current = try ContentDigest.current(entry, root: store, version: journal.version)
                     switch entry.state {
                     case .pending: #expect(current == entry.sha256Before, "step \(step): \(entry.path) changed before its journal entry")

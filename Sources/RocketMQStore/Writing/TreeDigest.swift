@@ -24,6 +24,14 @@ public struct TreeDigest: Sendable {
         digest = try Self.hash(path)
     }
 
+    /// The digest `compute` gives for the tree at `path`, reading it as it is now (a copy that
+    /// hashes what it reads): the stamp is taken first, so a change made meanwhile is seen.
+    public init(of path: String, computing compute: () throws(StoreError) -> String?) throws(StoreError) {
+        self.path = path
+        stamp = try Self.stamp(path)
+        digest = try compute()
+    }
+
     /// The digest, if the tree is still as it was when hashed; otherwise a fresh one.
     public func current() throws(StoreError) -> String? {
         try Self.stamp(path) == stamp ? digest : try Self.hash(path)

@@ -14,42 +14,53 @@ import RocketMQFormat
 import RocketMQStore
 
 enum IndexTailCut {
-    /// Cuts `file` (a writable copy) back to entries below `endOffset`. Returns false when the
-    /// file does not follow the rules above (nothing sensible was changed then).
+    /// Cuts `bytes` (a writable copy of the file) back to entries below `endOffset`. Returns
+    /// false when the file does not follow the rules above (nothing was changed then).
     static func cut(_ bytes: UnsafeMutableRawBufferPointer, layout: IndexFileLayout, endOffset: Int64,
                     storeTimestamp: (Int64) -> Int64?) -> Bool {
-        guard var header = try? IndexHeader(decoding: UnsafeRawBufferPointer(bytes)) else { return false }
-        var count = Int(header.effectiveIndexCount)  // 1 + entries
-        guard count <= layout.indexNum else { return false }
-        let readable = UnsafeRawBufferPointer(bytes)
+        guard let patches = patches(UnsafeRawBufferPointer(bytes), layout: layout, endOffset: endOffset, storeTimestamp: storeTimestamp)
+        else { return false }
+        for patch in patches { patch.apply(to: bytes, at: 0) }
+        return true
+    }
+
+    /// The changes that cut the file `bytes` back to entries below `endOffset`, in file order
+    /// (the header, slots, the cut entries zeroed): nil when the file does not follow the rules
+    /// above, empty when no entry lies past the end.
+    static func patches(_ readable: UnsafeRawBufferPointer, layout: IndexFileLayout, endOffset: Int64,
+                        storeTimestamp: (Int64) -> Int64?) -> [PatchedTreeCopy.Patch]? {
+        guard var header = try? IndexHeader(decoding: readable) else { return nil }
+        let count = Int(header.effectiveIndexCount)  // 1 + entries
+        guard count <= layout.indexNum, readable.count == layout.fileSize else { return nil }
         // Check first, change after: every popped entry must be its slot's head.
         var slots: [Int: Int32] = [:]  // slot position → value after the cut
         var emptied = 0
         var i = count - 1
         while i >= 1 {
-            guard let entry = try? IndexEntry(decoding: readable, at: layout.entryPosition(i)) else { return false }
+            guard let entry = try? IndexEntry(decoding: readable, at: layout.entryPosition(i)) else { return nil }
             guard entry.phyOffset >= endOffset else { break }
-            guard entry.keyHash >= 0, entry.prevIndex >= 0, entry.prevIndex < Int32(i) else { return false }
+            guard entry.keyHash >= 0, entry.prevIndex >= 0, entry.prevIndex < Int32(i) else { return nil }
             let position = layout.slotPosition(layout.slot(forKeyHash: entry.keyHash))
             let head = slots[position] ?? readable.readBigEndianUnchecked(at: position)
-            guard head == Int32(i) else { return false }
+            guard head == Int32(i) else { return nil }
             slots[position] = entry.prevIndex
             if entry.prevIndex == 0 { emptied += 1 }
             i -= 1
         }
         let remaining = i  // the new last entry (0: none left)
-        guard remaining < count - 1 else { return true }  // nothing past the end
+        guard remaining < count - 1 else { return [] }  // nothing past the end
         guard remaining >= 1, let last = try? IndexEntry(decoding: readable, at: layout.entryPosition(remaining)),
-              let timestamp = storeTimestamp(last.phyOffset) else { return false }
-        for (position, value) in slots { bytes.storeBytes(of: value.bigEndian, toByteOffset: position, as: Int32.self) }
-        let from = layout.entryPosition(remaining + 1), to = layout.entryPosition(count)
-        UnsafeMutableRawBufferPointer(rebasing: bytes[from..<to]).initializeMemory(as: UInt8.self, repeating: 0)
-        count = remaining + 1
-        header.indexCount = Int32(count)
+              let timestamp = storeTimestamp(last.phyOffset) else { return nil }
+        header.indexCount = Int32(remaining + 1)
         header.hashSlotCount -= Int32(emptied)
         header.endPhyOffset = last.phyOffset
         header.endTimestamp = timestamp
-        _ = header.store(into: bytes)
-        return true
+        var patches = [PatchedTreeCopy.Patch(offset: 0, bytes: header.encoded())]
+        for (position, value) in slots.sorted(by: { $0.key < $1.key }) {
+            patches.append(PatchedTreeCopy.Patch(offset: Int64(position), bytes: withUnsafeBytes(of: value.bigEndian) { Array($0) }))
+        }
+        let from = layout.entryPosition(remaining + 1), to = layout.entryPosition(count)
+        patches.append(PatchedTreeCopy.Patch(zeros: to - from, at: Int64(from)))
+        return patches
     }
 }

@@ -187,9 +187,11 @@ extension StoreRecoverer {
     /// Rebuilds the index from [0, end) into staging (or, when only its tail is past the end,
     /// cuts that from a copy); swapped in as a directory.
     func indexChanges(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> [StoreChange] {
-        if plan.indexCutOnly, try cutIndexTail(plan, staging: staging) {
-            return [StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"),
-                                reason: (plan.indexReason ?? "") + ": entries cut from a copy")]
+        if plan.indexCutOnly, let digests = try cutIndexTail(plan, staging: staging) {
+            var change = StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"),
+                                     reason: (plan.indexReason ?? "") + ": entries cut from a copy")
+            change.treeDigests = digests
+            return [change]
         }
         if FileSystem.exists(staging + "/index") { try JournalUndo.removeTree(staging + "/index") }
         let indexLayout = StoreRebuilder(layout: layout).indexLayout ?? .default
@@ -210,31 +212,32 @@ extension StoreRecoverer {
 }
 
 extension StoreRecoverer {
-    /// Copies index/ to staging (data extents only) and cuts the last file's entries at or
-    /// past the end there. False when IndexTailCut's rules do not hold (then rebuild).
-    func cutIndexTail(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> Bool {
+    /// Copies index/ to staging (data extents only), cutting the last file's entries at or past
+    /// the end on the way (`PatchedTreeCopy`), and returns the two trees' digests. Nil when
+    /// IndexTailCut's rules do not hold (then rebuild).
+    func cutIndexTail(_ plan: RecoveryPlan, staging: String) throws(StoreError) -> (before: TreeDigest, after: String)? {
         guard let last = layout.indexFiles.last, let indexLayout = layout.indexLayout(of: last),
-              indexLayout.fileSize == Int(last.size) else { return false }
-        let directory = staging + "/index"
-        try DurableFile.makeDirectories(directory)
-        // Every copy is forced before the exchange: the cut one by its msync below, the others here.
-        for file in layout.indexFiles { try DurableFile.copySparse(file.path, to: directory + "/" + file.name, sync: file.name != last.name) }
-        let copy = try IndexFile(path: directory + "/" + last.name, layout: indexLayout, create: false)
-        defer { copy.unmap() }
+              indexLayout.fileSize == Int(last.size) else { return nil }
         let options = RecordCheckOptions(checkCRC: false, delayLevels: layout.options.delayLevels, checksZeroTail: false)
         let files = layout.commitLogFiles
-        let done = IndexTailCut.cut(copy.mappedFile.bytes, layout: indexLayout, endOffset: plan.endOffset) { offset in
-            // The store time of the record at `offset`, from the log.
-            guard let file = files.last(where: { $0.fromOffset <= offset }), let region = try? MappedRegion(path: file.path, sequential: false)
-            else { return nil }
-            return region.withBytes { bytes in
-                guard case .message(let record) = RecordDecoder.decode(bytes, at: Int(offset - file.fromOffset), options: options),
-                      record.check.success else { return nil }
-                return record.storeTimestamp
+        let region = try MappedRegion(path: last.path, sequential: false)
+        let patches = region.withBytes { bytes in
+            IndexTailCut.patches(bytes, layout: indexLayout, endOffset: plan.endOffset) { offset in
+                // The store time of the record at `offset`, from the log.
+                guard let file = files.last(where: { $0.fromOffset <= offset }), let region = try? MappedRegion(path: file.path, sequential: false)
+                else { return nil }
+                return region.withBytes { bytes in
+                    guard case .message(let record) = RecordDecoder.decode(bytes, at: Int(offset - file.fromOffset), options: options),
+                          record.check.success else { return nil }
+                    return record.storeTimestamp
+                }
             }
         }
-        guard done else { return false }
-        copy.flush()
-        return true
+        guard let patches else { return nil }
+        // Only the index's files: anything else in index/ goes to the salvage directory with it.
+        let directory = staging + "/index"
+        if FileSystem.exists(directory) { try JournalUndo.removeTree(directory) }
+        return try PatchedTreeCopy.copy(layout.indexFiles.map(\.name), from: layout.indexDirectory, to: directory,
+                                        patches: [last.name: patches])
     }
 }
