@@ -14,17 +14,19 @@ public final class ConsumeQueueWriter: @unchecked Sendable {
     public let queueId: Int32
     public let directory: String
     public let queue: MappedFileQueue
-    /// End (offset + size) of the last unit put or recovered; -1 when none.
-    public private(set) var maxPhysicOffset: Int64 = -1
+    /// End (offset + size) of the last unit put or recovered; -1 when none. (No run-time
+    /// exclusivity check, here and on `writing`: one thread writes the queue, and the check
+    /// per put cost a rebuild's writing thread 30 ms.)
+    @exclusivity(unchecked) public private(set) var maxPhysicOffset: Int64 = -1
     /// First valid logical byte (in memory only, §11.6).
-    public private(set) var minLogicOffset: Int64 = 0
+    @exclusivity(unchecked) public private(set) var minLogicOffset: Int64 = 0
     /// The file units go to, kept by the (single) writing thread so a put does not take the
     /// file list's lock; dropped when the last file can change (load, recover, truncate,
     /// shutdown: none of them runs while units are put).
-    private var writing: MappedFile? {
+    @exclusivity(unchecked) private var writing: MappedFile? {
         didSet { writingRef = writing.map { Unmanaged.passUnretained($0) } }
     }
-    private var writingRef: Unmanaged<MappedFile>?
+    @exclusivity(unchecked) private var writingRef: Unmanaged<MappedFile>?
 
     /// `storeRoot` is the store directory; the queue lives in `consumequeue/<topic>/<queueId>`.
     /// `appendBufferSize` > 0 buffers the units of new files (`MappedFile.bufferAppends`): for

@@ -29,11 +29,13 @@ public final class MappedFile: @unchecked Sendable {
     private let lastStoreTimestamp = Atomic<Int64>(0)
     private let unmapped = Atomic<Bool>(false)
     /// Set when the file was the first created in an empty queue (ConsumeQueue's pre-blank rule).
-    public var isFirstCreateInQueue = false
+    /// (These three without a run-time exclusivity check: read or written by the one writing
+    /// thread on every append, where the checks cost more than the append.)
+    @exclusivity(unchecked) public var isFirstCreateInQueue = false
     /// Appends not yet written when they are buffered (`bufferAppends`): the bytes of
     /// `[bufferedFrom, wrotePosition)`. Writer-only.
-    private var appendBuffer: UnsafeMutableRawBufferPointer?
-    private var bufferedFrom = 0
+    @exclusivity(unchecked) private var appendBuffer: UnsafeMutableRawBufferPointer?
+    @exclusivity(unchecked) private var bufferedFrom = 0
 
     static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
 

@@ -93,11 +93,36 @@ public final class StoreDispatcher: @unchecked Sendable {
         try index?.buildIndex(view, uniqKey: properties.uniqKey, keys: properties.keys)
     }
 
+    /// The queue of (topic, queueId), created when new, through the lookup of the thread that
+    /// calls `dispatch` (this one, then): for `dispatchUnit` on another thread. Valid while the
+    /// dispatcher lives.
+    public func queue(topic: UnsafeRawBufferPointer, queueId: Int32) throws(StoreError) -> Unmanaged<ConsumeQueueWriter> {
+        try cachedQueue(topic: topic, queueId: queueId)
+    }
+
+    /// A consume queue unit of a record whose fields (and queue, `queue(topic:queueId:)`) were
+    /// found on another thread (a rebuild's walking thread, when this one writes the units): the
+    /// same rules as `dispatch`, for a record dispatched to a consume queue. One thread at a
+    /// time writes a queue's units.
+    public func dispatchUnit(_ queue: Unmanaged<ConsumeQueueWriter>, offset: Int64, size: Int32, tagsCode: Int64,
+                             queueOffset: Int64, storeTimestamp: Int64) throws(StoreError) {
+        let written = try queue._withUnsafeGuaranteedRef { queue in
+            Result { () throws(StoreError) -> Bool in
+                try queue.putMessagePositionInfo(offset: offset, size: size, tagsCode: tagsCode, cqOffset: queueOffset)
+            }
+        }.get()
+        if written { logicsMsgTimestamp = storeTimestamp }
+    }
+
     /// The record's queue through the dispatching thread's lookup (topic bytes + queue id).
     private func cachedQueue(_ view: MessageRecordView) throws(StoreError) -> Unmanaged<ConsumeQueueWriter> {
-        if let queue = lookup.find(topic: view.topicBytes, queueId: view.queueId) { return queue }
-        let queue = consumeQueue(topic: view.topic, queueId: view.queueId)!
-        lookup.insert(queue, topic: view.topicBytes, queueId: view.queueId)
+        try cachedQueue(topic: view.topicBytes, queueId: view.queueId)
+    }
+
+    private func cachedQueue(topic: UnsafeRawBufferPointer, queueId: Int32) throws(StoreError) -> Unmanaged<ConsumeQueueWriter> {
+        if let queue = lookup.find(topic: topic, queueId: queueId) { return queue }
+        let queue = consumeQueue(topic: String(decoding: topic, as: UTF8.self), queueId: queueId)!
+        lookup.insert(queue, topic: topic, queueId: queueId)
         return Unmanaged.passUnretained(queue)
     }
 

@@ -99,13 +99,14 @@ public struct StoreRebuilder {
         let staging = layout.root + "/" + stagingName
         if FileSystem.exists(staging) { try JournalUndo.removeTree(staging) }
         try DurableFile.makeDirectories(staging)
-        // One walk on this thread (records decoded, properties parsed once, consume queue units
-        // written); the index's random slot writes on a second thread, fed the key hashes.
+        // One walk on this thread (records decoded, properties parsed once, queues found); the
+        // consume queue units and the index's random slot writes on a second thread, fed what
+        // they need (DispatchFeed). A single topic (no index): the units on this thread.
         let dispatcher = StoreDispatcher(
             storeRoot: staging, mappedFileSizeConsumeQueue: Int(layout.consumeQueueFileSize),
             indexLayout: nil, delayLevels: layout.options.delayLevels, queueAppendBufferSize: 64 << 10)
         let index = topic == nil ? indexLayout.map { IndexWriter(storeRoot: staging, layout: $0, entryBufferCapacity: 4096) } : nil
-        let feed = index.map { _ in IndexFeed() }
+        let feed = index.map { _ in DispatchFeed() }
         var records = 0
         var indexFailure: StoreError?
         var queueResult: Swift.Result<Void, StoreError> = .success(())
@@ -120,14 +121,20 @@ public struct StoreRebuilder {
             ParallelWork.lowerPriorityOfThisThread()
             oldTrees = exchanged.map { relative in Swift.Result { () throws(StoreError) in try TreeDigest(of: root + "/" + relative) } }
         }) {
-            ParallelWork.run({ if let index, let feed { indexFailure = feed.drain(into: index) } }) {
+            ParallelWork.run({ if let index, let feed { indexFailure = feed.drain(into: dispatcher, index: index) } }) {
                 queueResult = Swift.Result { () throws(StoreError) in
                     defer { feed?.finish() }
                     try walk { record throws(StoreError) in
                         records += 1
                         let properties = DispatchFields(record, delayLevels: delayLevels)
+                        // (Optional chaining, not `if let`: a binding retains and releases the
+                        // feed per record.)
+                        guard feed == nil else {
+                            let queue = record.transactionType.isDispatchedToConsumeQueue
+                                ? try dispatcher.queue(topic: record.topicBytes, queueId: record.queueId) : nil
+                            return feed?.append(record, properties: properties, queue: queue) ?? ()
+                        }
                         try dispatcher.dispatch(record, properties: properties)
-                        feed?.append(record, uniqKey: properties.uniqKey, keys: properties.keys)
                     }
                 }
             }

@@ -1,9 +1,11 @@
-// Hands index work from the thread walking the log to the thread writing the index: per
-// record its offset, store time and the bytes of its topic and keys, in batches of 64K words
-// (a few buffers in a ring, two POSIX semaphores). The log is then walked and its properties
-// parsed once; the index thread hashes the keys (Java's String.hashCode of topic#key) and
-// does the random slot writes (IndexFile.putKey). Copying the key bytes costs the walking
-// thread less than hashing them, and it is the busier of the two.
+// Hands the dispatch work from the thread walking the log to a second thread that writes the
+// consume queue units and the index: per record its offset, store time, unit fields and queue,
+// and the bytes of its topic and keys, in batches of 64K words (a few buffers in a ring, two
+// POSIX semaphores). The log is walked, its properties parsed and each record's queue found
+// (by its topic's bytes) once, on the walking thread; the second thread appends the units,
+// hashes the keys (Java's String.hashCode of topic#key) and does the index's random slot
+// writes (IndexFile.putKey). Units and entries are written in log order, as the reput
+// service writes them. The split keeps the two threads about equally busy.
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +13,7 @@ import Glibc
 import RocketMQFormat
 import RocketMQStore
 
-final class IndexFeed: @unchecked Sendable {
+final class DispatchFeed: @unchecked Sendable {
     // The producer owns buffers[produce] until it posts `full`; the consumer owns
     // buffers[consume] until it posts `free`. Counts are written before the post that hands over.
     private static let bufferCount = 4
@@ -51,17 +53,21 @@ final class IndexFeed: @unchecked Sendable {
         fill = 0
     }
 
-    /// Producer: one record (the index rules of `IndexWriter.buildIndex`). Words: offset,
-    /// store time, then lengths (topic, UNIQ_KEY + 1 or 0 when absent, KEYS; 16 bits each,
-    /// as every one is under 32 KiB) with bit 63 set when the record is indexed, then the
-    /// bytes of topic, UNIQ_KEY and KEYS.
-    func append(_ view: MessageRecordView, uniqKey: UnsafeRawBufferPointer?, keys: UnsafeRawBufferPointer?) {
+    /// Words of a record before its bytes: offset, store time, meta, tagsCode, queue offset,
+    /// size, queue.
+    private static let headerWords = 7
+
+    /// Producer: one record with its properties' fields and its consume queue (nil: it gets no
+    /// unit). Meta holds the lengths of the topic, UNIQ_KEY (+ 1, 0 when absent) and KEYS (16
+    /// bits each: every one is under 32 KiB), bit 63 set when the record is indexed
+    /// (`IndexWriter.buildIndex`'s rule). The bytes of topic, UNIQ_KEY and KEYS follow.
+    func append(_ view: MessageRecordView, properties: DispatchFields, queue: Unmanaged<ConsumeQueueWriter>?) {
         let indexable = view.transactionType != .rollback && view.propertiesLength > 0
         let topic = indexable ? view.topicBytes : UnsafeRawBufferPointer(start: nil, count: 0)
-        let uniq = indexable ? uniqKey : nil
-        let keys = indexable ? keys : nil
+        let uniq = indexable ? properties.uniqKey : nil
+        let keys = indexable ? properties.keys : nil
         let byteCount = topic.count + (uniq?.count ?? 0) + (keys?.count ?? 0)
-        let words = 3 + (byteCount + 7) / 8
+        let words = Self.headerWords + (byteCount + 7) / 8
         if fill + words > Self.capacity { publish(fill) }
         let record = buffers[produce] + fill
         record[0] = view.physicalOffset
@@ -69,7 +75,11 @@ final class IndexFeed: @unchecked Sendable {
         var meta = UInt64(topic.count) | UInt64(uniq.map { $0.count + 1 } ?? 0) << 16 | UInt64(keys?.count ?? 0) << 32
         if indexable { meta |= 1 << 63 }
         record[2] = Int64(bitPattern: meta)
-        var bytes = UnsafeMutableRawPointer(record + 3)
+        record[3] = properties.tagsCode
+        record[4] = view.queueOffset
+        record[5] = Int64(view.totalSize)
+        record[6] = Int64(Int(bitPattern: queue?.toOpaque()))
+        var bytes = UnsafeMutableRawPointer(record + Self.headerWords)
         func copy(_ part: UnsafeRawBufferPointer?) {
             guard let part, part.count > 0, let source = part.baseAddress else { return }
             bytes.copyMemory(from: source, byteCount: part.count)
@@ -91,11 +101,12 @@ final class IndexFeed: @unchecked Sendable {
         sem_post(full)
     }
 
-    /// Consumer: feeds every record to `index` until `finish`; after an error it keeps draining
-    /// (so the producer never waits for good) and returns the error at the end. Records go in
-    /// groups of up to `group`: the keys of a whole group are hashed and their slots requested
-    /// from memory first, then put, so the slot misses overlap instead of coming one by one.
-    func drain(into index: IndexWriter) -> StoreError? {
+    /// Consumer: writes every record's unit through `dispatcher` and its entries to `index`
+    /// until `finish`; after an error it keeps draining (so the producer never waits for good)
+    /// and returns the error at the end. Records go in groups of up to `group`: the keys of a
+    /// whole group are hashed and their slots requested from memory first, then put, so the
+    /// slot misses overlap instead of coming one by one.
+    func drain(into dispatcher: StoreDispatcher, index: IndexWriter) -> StoreError? {
         let group = 64
         var consume = 0
         var failure: StoreError?
@@ -119,7 +130,7 @@ final class IndexFeed: @unchecked Sendable {
                     let record = buffer + position
                     let meta = UInt64(bitPattern: record[2])
                     let topicCount = Int(meta & 0xFFFF), uniqCount = Int(meta >> 16 & 0xFFFF), keysCount = Int(meta >> 32 & 0xFFFF)
-                    var bytes = UnsafeRawPointer(record + 3)
+                    var bytes = UnsafeRawPointer(record + Self.headerWords)
                     let topic = UnsafeRawBufferPointer(start: bytes, count: topicCount)
                     bytes += topicCount
                     let first = n
@@ -142,12 +153,18 @@ final class IndexFeed: @unchecked Sendable {
                     }
                     for k in first..<n { index.prefetchSlot(keyHash: hashes[k]) }
                     records.append((position, first, n - first))
-                    position += 3 + (topicCount + max(uniqCount - 1, 0) + keysCount + 7) / 8
+                    position += Self.headerWords + (topicCount + max(uniqCount - 1, 0) + keysCount + 7) / 8
                 }
                 for item in records where failure == nil {
                     let record = buffer + item.position
-                    do {
-                        try index.buildIndex(offset: record[0], timestamp: record[1], indexable: UInt64(bitPattern: record[2]) >> 63 != 0,
+                    let meta = UInt64(bitPattern: record[2])
+                    do throws(StoreError) {
+                        if let opaque = UnsafeRawPointer(bitPattern: Int(record[6])) {
+                            try dispatcher.dispatchUnit(Unmanaged<ConsumeQueueWriter>.fromOpaque(opaque), offset: record[0],
+                                                        size: Int32(truncatingIfNeeded: record[5]), tagsCode: record[3],
+                                                        queueOffset: record[4], storeTimestamp: record[1])
+                        }
+                        try index.buildIndex(offset: record[0], timestamp: record[1], indexable: meta >> 63 != 0,
                                              keyHashes: UnsafeBufferPointer(start: hashes + item.hashStart, count: item.hashCount))
                     } catch { failure = error }
                 }
