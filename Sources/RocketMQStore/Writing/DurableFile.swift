@@ -34,14 +34,6 @@ public enum DurableFile {
         }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(StoreError) {
-        var failure: StoreError?
-        bytes.withUnsafeBytes { raw in
-            do throws(StoreError) { try write(fd, raw, at: 0, path: path) } catch { failure = error }
-        }
-        if let failure { throw failure }
-    }
-
     public static func sync(_ fd: Int32, path: String) throws(StoreError) {
         guard fsync(fd) == 0 else { throw fail(path, "fsync failed") }
     }
@@ -83,8 +75,17 @@ public enum DurableFile {
     public static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws(StoreError) {
         let aside = path + ".rmqstore-new"
         let fd = try open(aside, O_WRONLY | O_CREAT | O_TRUNC)
-        do {
-            try writeAll(fd, bytes, path: aside)
+        do throws(StoreError) {
+            // Zeros at the end are left a hole (the length set, not written): a consume queue
+            // file is mostly its zero tail, and writing it cost new pages and their writeback.
+            var end = bytes.count
+            while end > 0 && bytes[end - 1] == 0 { end -= 1 }
+            var failure: StoreError?
+            bytes.withUnsafeBytes { raw in
+                do throws(StoreError) { try write(fd, UnsafeRawBufferPointer(rebasing: raw[0..<end]), at: 0, path: aside) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            guard ftruncate(fd, off_t(bytes.count)) == 0 else { throw fail(aside, "cannot set length \(bytes.count)") }
             try sync(fd, path: aside)
         } catch {
             close(fd)
@@ -169,10 +170,9 @@ public enum DurableFile {
         if syncing { try sync(output, path: destination) }
     }
 
-    /// Copies a whole file to `destination` and fsyncs it.
+    /// Copies a whole file to `destination` (its holes kept) and fsyncs it.
     public static func copyFile(_ source: String, to destination: String) throws(StoreError) {
-        guard let entry = try FileSystem.status(source) else { throw StoreError(.io, path: source, "no such file") }
-        try writePrefixCopy(of: source, length: entry.size, size: entry.size, to: destination)
+        try copySparse(source, to: destination)
     }
 
     /// Moves a file: rename when on the same file system, else copy + fsync + unlink.
