@@ -60,6 +60,23 @@ public enum RecordDecoder {
         return decodeMessage(file, at: position, totalSize: totalSize, version: version, options: options)
     }
 
+    /// `message(in:at:options:)` handing the view to `body` instead of returning it: the view is
+    /// built once, where `body` borrows it, and never copied (a few hundred bytes, copied three
+    /// times on the way out of the returning form: a tenth of a rebuild walk's time). False
+    /// (`body` not called) when no message magic is at `position`.
+    public static func withMessage(
+        in file: UnsafeRawBufferPointer, at position: Int, options: RecordCheckOptions = .recovery,
+        _ body: (borrowing MessageRecordView) -> Void
+    ) -> Bool {
+        guard position >= 0, file.count - position >= 8 else { return false }
+        let totalSize: Int32 = file.readBigEndianUnchecked(at: position)
+        let magic: Int32 = file.readBigEndianUnchecked(at: position + 4)
+        guard let version = MessageVersion(magic: magic), version == .v1 || options.acceptVersion2 else { return false }
+        let view = decodeMessage(file, at: position, totalSize: totalSize, version: version, options: options)
+        body(view)
+        return true
+    }
+
     // Reads the fields in Java's order. `failure` keeps the first reason Java would fail for;
     // decoding goes on as far as the bytes allow so that tools can still show the fields.
     static func decodeMessage(

@@ -13,9 +13,11 @@ extension SequentialReader {
         RecordDecoder.decode(try recordWindow(at: position, options: options), at: 0, options: options)
     }
 
-    /// `RecordDecoder.message(in:at:)` at `position`.
-    public func message(at position: Int, options: RecordCheckOptions) throws(StoreError) -> MessageRecordView? {
-        RecordDecoder.message(in: try recordWindow(at: position, options: options), at: 0, options: options)
+    /// `RecordDecoder.withMessage(in:at:options:_:)` at `position`: the view is lent to `body`,
+    /// not copied out. False when no message starts there (then `entry(at:)` says what does).
+    public func withMessage(at position: Int, options: RecordCheckOptions,
+                            _ body: (borrowing MessageRecordView) -> Void) throws(StoreError) -> Bool {
+        RecordDecoder.withMessage(in: try recordWindow(at: position, options: options), at: 0, options: options, body)
     }
 
     /// The bytes from `position` the decoder may read: when a message starts there, up to

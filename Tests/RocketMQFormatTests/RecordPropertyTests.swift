@@ -185,14 +185,21 @@ private func javaString2MessageProperties(_ properties: String) -> [String: Stri
                 touch(RecordDecoder.decode(raw, at: position))
                 touch(RecordDecoder.decode(raw, at: position, options: .dispatch))
                 touch(RecordDecoder.decode(raw, at: position, options: RecordCheckOptions(acceptVersion2: false)))
-                // `message(in:at:)` is `decode`'s message case, and nil for everything else.
+                // `message(in:at:)` is `decode`'s message case, and nil for everything else;
+                // `withMessage` lends the same view, and calls its body for exactly those.
                 for options in [RecordCheckOptions.recovery, .dispatch, RecordCheckOptions(acceptVersion2: false)] {
                     let view = RecordDecoder.message(in: raw, at: position, options: options)
+                    var lent: MessageRecordView?
+                    let found = RecordDecoder.withMessage(in: raw, at: position, options: options) { lent = copy $0 }
+                    #expect(found == (lent != nil))
                     if case .message(let expected) = RecordDecoder.decode(raw, at: position, options: options) {
                         #expect(view?.check == expected.check && view?.totalSize == expected.totalSize
                                 && view?.propertiesLength == expected.propertiesLength && view?.isComplete == expected.isComplete)
+                        #expect(lent?.check == expected.check && lent?.totalSize == expected.totalSize && lent?.physicalOffset == expected.physicalOffset
+                                && lent?.propertiesLength == expected.propertiesLength && lent?.isComplete == expected.isComplete)
                     } else {
                         #expect(view == nil)
+                        #expect(!found)
                     }
                 }
             }

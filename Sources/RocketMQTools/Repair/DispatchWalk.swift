@@ -24,9 +24,21 @@ enum DispatchWalk {
             let reader = try SequentialReader(path: file.path, chunkSize: chunkSize, readsAhead: true)
             let base = file.fromOffset
             var position = 0
-            while let record = try reader.message(at: position, options: options), record.check.success {
-                guard try visit(record, base + Int64(position)) else { return }
-                position += Int(record.totalSize)
+            // Each view lent to `visit` where it was decoded (`withMessage`): no copy per record.
+            var failure: StoreError?
+            var stop = false
+            while true {
+                var advance = 0
+                _ = try reader.withMessage(at: position, options: options) { record in
+                    guard record.check.success else { return }
+                    do throws(StoreError) {
+                        if try visit(record, base + Int64(position)) { advance = Int(record.totalSize) } else { stop = true }
+                    } catch { failure = error }
+                }
+                if let failure { throw failure }
+                if stop { return }
+                guard advance > 0 else { break }  // no message, or one that fails the check
+                position += advance
             }
         }
     }

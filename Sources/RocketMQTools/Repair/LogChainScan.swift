@@ -82,29 +82,31 @@ struct LogChainScan {
                     stopped = true
                     break
                 }
-                // A message magic: the view itself (`message(at:)`), not an enum holding it, one
-                // copy of a few hundred bytes less per record. Anything else: what is there.
-                if let record = try reader.message(at: position, options: options) {
+                // A message magic: the view lent where it was decoded (`withMessage`), not
+                // copied out. Anything else: what is there (`entry(at:)`).
+                var ends: String?
+                var advance = 0
+                let isMessage = try reader.withMessage(at: position, options: options) { record in
                     let expected = file.fromOffset + Int64(position)
                     guard record.check.success, record.totalSize > 0 else {
-                        stop = record.check.failure.map { "\($0)" } ?? "record fails the check"
-                        break records
+                        ends = record.check.failure.map { "\($0)" } ?? "record fails the check"
+                        return
                     }
                     guard record.physicalOffset == expected else {
-                        stop = "PHYSICALOFFSET \(record.physicalOffset) differs from the position \(expected)"
-                        break records
+                        ends = "PHYSICALOFFSET \(record.physicalOffset) differs from the position \(expected)"
+                        return
                     }
                     // verify's other record checks (unused SYSFLAG bits, a V1 topic length
                     // outside 1...127, a 5.x property CRC): a record verify calls damaged
                     // ends the valid data here too, or the recovered store would not verify.
                     if let damagedRecord = settings.damagedRecord, damagedRecord.offset == expected {
-                        stop = damagedRecord.reason
+                        ends = damagedRecord.reason
                         headerDamage = damagedRecord.reason
-                        break records
+                        return
                     }
                     if let failure = CommitLogFileScanner.failure(of: record, physical: expected) {
-                        stop = failure.message + (failure.found.map { " (expected \(failure.expected ?? "-"), found \($0))" } ?? "")
-                        break records
+                        ends = failure.message + (failure.found.map { " (expected \(failure.expected ?? "-"), found \($0))" } ?? "")
+                        return
                     }
                     var queue = -1
                     if record.transactionType.isDispatchedToConsumeQueue {
@@ -114,17 +116,24 @@ struct LogChainScan {
                             firstQueueOffsets[queue] = record.queueOffset
                         } else if let damage = Self.queueOffsetBreak(record, records: facts.records, next: facts.nextQueueOffset,
                                                                      logStartsAtZero: settings.logStartsAtZero) {
-                            stop = damage
+                            ends = damage
                             headerDamage = damage
-                            break records
+                            return
                         }
                     }
                     note(record, at: expected, queue: queue)
-                    position += Int(record.totalSize)
+                    advance = Int(record.totalSize)
+                }
+                if isMessage {
+                    if let ends {
+                        stop = ends
+                        break records
+                    }
+                    position += advance
                     continue
                 }
                 switch try reader.entry(at: position, options: options) {
-                case .message(let record):  // (not reached: `message(at:)` decodes every message)
+                case .message(let record):  // (not reached: `withMessage` decodes every message)
                     stop = record.check.failure.map { "\($0)" } ?? "record fails the check"
                     break records
                 case .blank:
