@@ -21,7 +21,12 @@ import Testing
         let before = RepairFixtures.files(store)
         let options = try RepairFixtures.storeOptions(scenario)
         let salvage = store + "/../salvage"
-        _ = try StoreRebuilder(layout: StoreLayout.discover(store, options: options)).apply(salvageDirectory: salvage)
+        let result = try StoreRebuilder(layout: StoreLayout.discover(store, options: options)).apply(salvageDirectory: salvage)
+        // The new trees' digests, taken before the exchange (the index's while the queues were
+        // flushed), are those of what is now in the store.
+        for entry in result.journal.entries where entry.state == .done && entry.action != .remove {
+            #expect(try ContentDigest.current(entry, root: store, version: result.journal.version) == entry.sha256After, "\(entry.path)")
+        }
         let original = RepairFixtures.files(Fixtures.store(scenario), under: "consumequeue")
         let rebuilt = RepairFixtures.files(store, under: "consumequeue")
         #expect(Set(rebuilt.keys) == Set(original.keys))
