@@ -6,6 +6,15 @@ extension FuzzChecks {
     public static func checkRecord(_ input: UnsafeRawBufferPointer) {
         let entry = RecordDecoder.decode(input, at: 0, options: .recovery)
         describe(entry, describer: describer(for: input), fileFromOffset: 0)
+        // The lending form (the repairs' walks) sees a message exactly where `decode` does,
+        // with the same verdict.
+        var lent: StoreCheck?
+        let found = RecordDecoder.withMessage(in: input, at: 0, options: .recovery) { lent = $0.check }
+        if case .message(let decoded) = entry {
+            require(found && lent == decoded.check, "withMessage lends a different record than decode gives")
+        } else {
+            require(!found, "withMessage lends a record where decode finds none")
+        }
         guard case .message(let view) = entry else { return }
         // Skipping the CRC (the dispatcher's check) only ever accepts more; refusing V2
         // changes nothing for a V1 record.

@@ -67,8 +67,11 @@ struct QueueUnitDigest {
             guard count > skip else { continue }
             let region = try MappedRegion(path: file.path)
             region.withBytes { bytes in
+                // (A file cut since the store was listed: only the units it still holds.)
+                let end = min(count, Int64(bytes.count / ConsumeQueueUnit.size))
+                guard end > skip else { return }
                 var position = Int(skip) * ConsumeQueueUnit.size
-                for i in skip..<count {
+                for i in skip..<end {
                     let physicalOffset: Int64 = bytes.readBigEndianUnchecked(at: position)
                     let size: Int32 = bytes.readBigEndianUnchecked(at: position + 8)
                     let tagsCode: Int64 = bytes.readBigEndianUnchecked(at: position + 12)
