@@ -145,6 +145,26 @@ import Testing
         }
     }
 
+    /// A stretch that steps over a start not on the chain stops at the next start it meets, so
+    /// no stretch runs on to the end of the log because of one wrong start.
+    @Test func aStretchSteppingOverAStartStopsAtTheNext() throws {
+        let scenario = "rocketmq-4.9.8/basic"
+        let (layout, files, bounds) = try Self.inputs(Fixtures.store(scenario), RepairFixtures.storeOptions(scenario))
+        let starts = try Self.boundaries(files)
+        try #require(starts.count > 20)
+        let inside = LogChainScan.Position(file: starts[5].file, offset: starts[5].offset + 3)
+        let settings = LogChainScan.Settings(files: files, fileSize: layout.commitLogFileSize, options: Self.options, queueBounds: bounds,
+                                             coverage: IndexCoverage(layout), damagedRecord: nil, logStartsAtZero: true)
+        var scan = LogChainScan(settings)
+        try scan.scan(from: starts[0], stops: [inside, starts[10], starts[15]])
+        #expect(scan.reachedStop && scan.stoppedAt == 1)
+        #expect(scan.endOffset == files[starts[10].file].fromOffset + Int64(starts[10].offset))
+        // Stops behind the start are passed by; none reached: to the end of the chain.
+        var rest = LogChainScan(settings, defersQueueStarts: true)
+        try rest.scan(from: starts[12], stops: [starts[3]])
+        #expect(!rest.reachedStop)
+    }
+
     /// The automatic split only for a log past the threshold; found at record starts, in order,
     /// one stretch per `stretch` bytes.
     @Test func splitPointsAreRecordStarts() throws {

@@ -47,8 +47,9 @@ struct LogChainScan {
     var indexDigests: [IndexDigest] = []
     /// Deferring stretch: table row → QUEUEOFFSET of the queue's first record in the stretch.
     var firstQueueOffsets: [Int: Int64] = [:]
-    /// The scan stopped at its stop position exactly (a record ends there).
+    /// The scan stopped at one of its stop positions exactly (a record ends there): which one.
     var reachedStop = false
+    var stoppedAt = -1
     private var keyHashes: [Int32] = []
 
     init(_ settings: Settings, defersQueueStarts: Bool = false) {
@@ -61,12 +62,17 @@ struct LogChainScan {
         }
     }
 
-    /// Scans from `start` along the chain. With `stopAt`, stops when a record ends exactly
-    /// there (`reachedStop`); a scan that steps over it goes on to the end of the chain.
-    mutating func scan(from start: Position, stopAt: Position? = nil) throws(StoreError) {
+    /// Scans from `start` along the chain. With `stops` (positions after `start`, in log
+    /// order), stops when a record ends exactly at one of them (`reachedStop`, `stoppedAt`: its
+    /// index); a scan that steps over one goes on to the next, and past the last one to the end
+    /// of the chain.
+    mutating func scan(from start: Position, stops: [Position] = []) throws(StoreError) {
         let files = settings.files
         let options = settings.options
         var index = start.file
+        var nextStop = 0
+        reachedStop = false
+        stoppedAt = -1
         chain: while index < files.count {
             let file = files[index]
             // Read, not mapped (`SequentialReader`): the scan visits each byte once.
@@ -78,7 +84,9 @@ struct LogChainScan {
             var stop = ""
             var zeroHeader: EndOfData?
             records: while true {
-                if let stopAt, stopAt.file == index, stopAt.offset == position {
+                // Positions only grow along the chain: the stops behind it are passed by.
+                while nextStop < stops.count, (stops[nextStop].file, stops[nextStop].offset) < (index, position) { nextStop += 1 }
+                if nextStop < stops.count, stops[nextStop].file == index, stops[nextStop].offset == position {
                     stopped = true
                     break
                 }
@@ -149,6 +157,7 @@ struct LogChainScan {
             endFile = file
             if stopped {
                 reachedStop = true
+                stoppedAt = nextStop
                 return
             }
             // The options do not scan the (preallocated, often sparse) tail for zeros: check it
@@ -208,6 +217,7 @@ struct LogChainScan {
         endReason = next.endReason
         headerDamage = next.headerDamage
         reachedStop = next.reachedStop
+        stoppedAt = next.stoppedAt
     }
 
     /// `queue`: the record's row in the table when it is dispatched to a consume queue.

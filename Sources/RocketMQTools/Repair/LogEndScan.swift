@@ -152,10 +152,13 @@ struct LogEndScan {
         try scanAfterEnd(files: files, options: options)
     }
 
-    /// Stretch i runs from `starts[i]` to `starts[i + 1]` (the last to the end of the chain), on
-    /// two threads that take the next stretch when done; then each stretch is joined to the
-    /// ones before it, in order, while it continues them (`LogChainScan.continues(into:)`).
-    /// Where one does not, the log is scanned again from its start, to the end of the chain.
+    /// Stretch i runs from `starts[i]` to the next start its chain reaches exactly (normally
+    /// `starts[i + 1]`; the last one to the end of the chain), on two threads that take the
+    /// next stretch when done; then the stretches are joined in order, each to the ones before
+    /// it, while it continues them (`LogChainScan.continues(into:)`). Where one does not, the
+    /// log is scanned again from its start, to the end of the chain. A stretch that steps over
+    /// a start (one that is not on the chain) stops at the next it meets, and the stretches in
+    /// between are left out: no stretch scans far past its own, whatever the starts.
     private static func scanStretches(_ settings: LogChainScan.Settings, from starts: [LogChainScan.Position],
                                       split: inout (at: [Int64], joined: Bool)?) throws(StoreError) -> LogChainScan {
         let count = starts.count
@@ -168,7 +171,7 @@ struct LogEndScan {
             }) {
                 var stretch = LogChainScan(settings, defersQueueStarts: i > 0)
                 let result = Result { () throws(StoreError) -> LogChainScan in
-                    try stretch.scan(from: starts[i], stopAt: i + 1 < count ? starts[i + 1] : nil)
+                    try stretch.scan(from: starts[i], stops: Array(starts[(i + 1)...]))
                     return stretch
                 }
                 work.withLock { $0.results[i] = result }
@@ -178,17 +181,22 @@ struct LogEndScan {
         let results = work.withLock { $0.results }
         var scan = try results[0]!.get()
         var joined = true
-        for i in 1..<count {
-            // Ended before this joint (damage), or stepped over it and scanned on to the end.
-            guard scan.reachedStop else { joined = false; break }
+        var done = 0  // the last stretch taken into `scan`
+        while scan.reachedStop {
+            // `stoppedAt` indexes the starts after the last stretch taken in.
+            let i = done + 1 + scan.stoppedAt
+            if i != done + 1 { joined = false }  // stepped over a start: its stretch is left out
             if case .success(let next)? = results[i], scan.continues(into: next) {
                 scan.append(next)
+                done = i
             } else {
                 joined = false
                 try scan.scan(from: starts[i])
                 break
             }
         }
+        // (The chain ended before the last stretch: at damage, or stepping over a start.)
+        if done < count - 1 { joined = false }
         split = (starts.dropFirst().map { settings.files[$0.file].fromOffset + Int64($0.offset) }, joined)
         return scan
     }
