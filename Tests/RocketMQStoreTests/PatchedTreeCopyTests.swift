@@ -97,6 +97,34 @@ import Glibc
         #expect(try FileSystem.list(root + "/dst").map(\.name) == ["a", "b"])
     }
 
+    /// Chunks submitted to a `WriteBehind` are written in full, each after its `prepare`, also
+    /// when it is released without `finish` (its deinit waits for the writer).
+    @Test(arguments: [true, false])
+    func writeBehindWritesEveryChunk(finishing: Bool) throws {
+        let path = try ScratchDirectory.make("rmqstore-writebehind") + "/f"
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var rng = SplitMix64(seed: finishing ? 1 : 2)
+        var expected = [UInt8](repeating: 0, count: 50 * 1000)
+        do {
+            let writer = WriteBehind(chunkSize: 1000, slots: 3)
+            for k in 0..<50 {
+                let buffer = writer.buffer()
+                let bytes = Self.random(1000, &rng)
+                buffer.copyBytes(from: bytes)
+                expected.replaceSubrange(k * 1000..<(k + 1) * 1000, with: bytes)
+                if k % 7 == 0 { expected[k * 1000] = 0xEE }  // what `prepare` changes is written
+                writer.submit(count: 1000, to: fd, at: Int64(k * 1000), path: path, prepare: k % 7 == 0 ? { $0[0] = 0xEE } : nil)
+            }
+            if finishing { try writer.finish() }
+        }
+        let written = Self.contents(path)
+        #expect(written.count == expected.count)
+        let difference = written.indices.first { $0 < expected.count && written[$0] != expected[$0] }
+        #expect(difference == nil, "first difference at \(difference ?? -1)")
+    }
+
     @Test func patchOutsideTheFileIsRefused() throws {
         let root = try ScratchDirectory.make("rmqstore-patchcopy")
         try Self.makeSource(root + "/src", seed: 8)
