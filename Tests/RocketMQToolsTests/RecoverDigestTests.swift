@@ -75,6 +75,53 @@ import Testing
     }
 }
 
+extension RecoverDigestTests {
+    /// IndexFileCheck tells the first problem in entry order, chains before order, as the
+    /// separate passes it replaced did: a bad prevIndex at entry 5 before a negative hash at
+    /// entry 10; a slot naming the wrong entry after every entry's chain holds; an entry out of
+    /// order only when the chains hold.
+    @Test func indexFileCheckTellsTheFirstProblem() throws {
+        let scenario = "rocketmq-4.9.8/basic"
+        let layout = try Self.layout(scenario)
+        let file = try #require(layout.indexFiles.first)
+        let indexLayout = try #require(layout.indexLayout(of: file))
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file.path)))
+        func problem(_ change: (inout [UInt8]) -> Void) throws -> String? {
+            var bytes = original
+            change(&bytes)
+            return try bytes.withUnsafeBytes { raw in
+                let view = try IndexFileView(bytes: raw, layout: indexLayout)
+                return IndexFileCheck(view, count: Int(view.header.effectiveIndexCount), low: 0).problem
+            }
+        }
+        func put(_ value: Int32, at position: Int, in bytes: inout [UInt8]) {
+            withUnsafeBytes(of: value.bigEndian) { bytes.replaceSubrange(position..<position + 4, with: $0) }
+        }
+        #expect(try problem { _ in } == nil)
+        let both = try problem { bytes in
+            put(999, at: indexLayout.entryPosition(5) + 16, in: &bytes)
+            put(-7, at: indexLayout.entryPosition(10), in: &bytes)
+        }
+        #expect(both?.hasPrefix("entry 5's prevIndex") == true, "\(both ?? "nil")")
+        #expect(try problem { put(-7, at: indexLayout.entryPosition(10), in: &$0) } == "entry 10 has a negative key hash")
+        let slot = try problem { bytes in
+            // A slot naming a different entry than its chain's last.
+            let position = indexLayout.slotPosition(0)
+            let value = Int32(bigEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: Int32.self) })
+            put(value == 1 ? 2 : 1, at: position, in: &bytes)
+        }
+        #expect(slot?.hasPrefix("hash slot 0 names entry") == true, "\(slot ?? "nil")")
+        let middle = Int(original.withUnsafeBytes { Int32(bigEndian: $0.loadUnaligned(fromByteOffset: 36, as: Int32.self)) }) / 2
+        try #require(middle > 2)
+        let order = try problem { bytes in
+            // The middle entry's physical offset below its predecessor's (hash and chain untouched).
+            let at = indexLayout.entryPosition(middle) + 4
+            withUnsafeBytes(of: Int64(1).bigEndian) { bytes.replaceSubrange(at..<at + 8, with: $0) }
+        }
+        #expect(order == "entry \(middle) points before the previous entry", "\(order ?? "nil")")
+    }
+}
+
 /// Reads one unit's physical offset (the test's own reading, not QueueUnitDigest's).
 enum QueueUnitDigestProbe {
     static func physicalOffset(_ location: ConsumeQueueLocation, unit: Int64, fileSize: Int64) throws -> Int64 {

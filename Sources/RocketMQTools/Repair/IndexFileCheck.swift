@@ -42,11 +42,16 @@ struct IndexFileCheck {
         var previousPhysical = Int64.min
         var k = 1
         while k < count {
-            let n = min(round, count - k)
+            var n = min(round, count - k)
+            var negative: Int?  // an entry with a negative hash ends the round, and the check
             var position = layout.entryPosition(k)
             for j in 0..<n {
                 let keyHash: Int32 = bytes.readBigEndianUnchecked(at: position)
-                guard keyHash >= 0 else { return "entry \(k + j) has a negative key hash" }
+                guard keyHash >= 0 else {
+                    negative = k + j
+                    n = j
+                    break
+                }
                 let slot = layout.slot(forKeyHash: keyHash)
                 slots[j] = slot
                 last.withUnsafeBufferPointer { rmq_prefetch_read($0.baseAddress! + slot) }
@@ -73,6 +78,8 @@ struct IndexFileCheck {
                     digest.count += 1
                 }
             }
+            // (After the entries before it: the first problem in entry order is the one told.)
+            if let negative { return "entry \(negative) has a negative key hash" }
             k += n
         }
         var position = layout.slotPosition(0)
