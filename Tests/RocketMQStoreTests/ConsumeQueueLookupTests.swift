@@ -31,5 +31,20 @@ import Testing
                 Array("T".utf8).withUnsafeBytes { #expect(lookup.find(topic: $0, queueId: 0) == nil) }
             }
         }
+        // Interleaved lookups, as records of many queues come (the last hit is tried first):
+        // never another queue, and none for a queue id that was not inserted.
+        var state: UInt64 = 12345
+        for _ in 0..<5000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let (t, q) = names[Int(state >> 33) % names.count]
+            let missing = state & 7 == 0
+            Array(t.utf8).withUnsafeBytes { bytes in
+                if missing {
+                    #expect(lookup.find(topic: bytes, queueId: q + 64) == nil)
+                } else {
+                    #expect(lookup.find(topic: bytes, queueId: q)?.takeUnretainedValue() === expected["\(t)/\(q)"])
+                }
+            }
+        }
     }
 }
