@@ -27,6 +27,16 @@ extension UnsafeRawBufferPointer {
         return UnsafeRawBufferPointer(start: base + offset, count: length)
     }
 
+    /// One past the last non-zero byte (0 when every byte is zero), eight bytes a step: where a
+    /// file's data ends before its zero tail (digests, sparse writes).
+    public var nonZeroEnd: Int {
+        guard let base = baseAddress else { return 0 }
+        var end = count
+        while end >= 8 && (base + end - 8).loadUnaligned(as: UInt64.self) == 0 { end -= 8 }
+        while end > 0 && base.load(fromByteOffset: end - 1, as: UInt8.self) == 0 { end -= 1 }
+        return end
+    }
+
     /// True when every byte in the range is zero (the range is clamped to the buffer).
     public func isAllZero(from offset: Int, to end: Int? = nil) -> Bool {
         let upper = Swift.min(end ?? count, count)

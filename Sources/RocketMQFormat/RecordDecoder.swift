@@ -53,11 +53,19 @@ public enum RecordDecoder {
     public static func message(
         in file: UnsafeRawBufferPointer, at position: Int, options: RecordCheckOptions = .recovery
     ) -> MessageRecordView? {
+        guard let (totalSize, version) = messageStart(file, at: position, options: options) else { return nil }
+        return decodeMessage(file, at: position, totalSize: totalSize, version: version, options: options)
+    }
+
+    /// TOTALSIZE and the version of the message starting at `position` (decoded by `options`);
+    /// nil when none does: fewer than 8 bytes, or no message magic there.
+    @inline(__always)
+    static func messageStart(_ file: UnsafeRawBufferPointer, at position: Int, options: RecordCheckOptions) -> (Int32, MessageVersion)? {
         guard position >= 0, file.count - position >= 8 else { return nil }
         let totalSize: Int32 = file.readBigEndianUnchecked(at: position)
         let magic: Int32 = file.readBigEndianUnchecked(at: position + 4)
         guard let version = MessageVersion(magic: magic), version == .v1 || options.acceptVersion2 else { return nil }
-        return decodeMessage(file, at: position, totalSize: totalSize, version: version, options: options)
+        return (totalSize, version)
     }
 
     /// `message(in:at:options:)` handing the view to `body` instead of returning it: the view is
@@ -68,10 +76,7 @@ public enum RecordDecoder {
         in file: UnsafeRawBufferPointer, at position: Int, options: RecordCheckOptions = .recovery,
         _ body: (borrowing MessageRecordView) -> Void
     ) -> Bool {
-        guard position >= 0, file.count - position >= 8 else { return false }
-        let totalSize: Int32 = file.readBigEndianUnchecked(at: position)
-        let magic: Int32 = file.readBigEndianUnchecked(at: position + 4)
-        guard let version = MessageVersion(magic: magic), version == .v1 || options.acceptVersion2 else { return false }
+        guard let (totalSize, version) = messageStart(file, at: position, options: options) else { return false }
         let view = decodeMessage(file, at: position, totalSize: totalSize, version: version, options: options)
         body(view)
         return true

@@ -2,6 +2,7 @@
 // across its growth: many topics and queue ids, topics that share prefixes, lengths and hashes.
 
 @testable import RocketMQStore
+import TestSupport
 import Testing
 
 @Suite struct ConsumeQueueLookupTests {
@@ -33,11 +34,11 @@ import Testing
         }
         // Interleaved lookups, as records of many queues come (the last hit is tried first):
         // never another queue, and none for a queue id that was not inserted.
-        var state: UInt64 = 12345
+        var rng = SplitMix64(seed: 12345)
         for _ in 0..<5000 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let (t, q) = names[Int(state >> 33) % names.count]
-            let missing = state & 7 == 0
+            let draw = rng.next()
+            let (t, q) = names[Int(draw >> 33) % names.count]
+            let missing = draw & 7 == 0
             Array(t.utf8).withUnsafeBytes { bytes in
                 if missing {
                     #expect(lookup.find(topic: bytes, queueId: q + 64) == nil)

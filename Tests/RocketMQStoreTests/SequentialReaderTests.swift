@@ -8,11 +8,8 @@ import Testing
 /// runs past the end of the file, or is larger than the stitch may copy (a map of the file).
 @Suite struct SequentialReaderTests {
     static func makeFile(_ count: Int, seed: UInt64) throws -> (path: String, bytes: [UInt8]) {
-        var state = seed
-        let bytes = (0..<count).map { _ -> UInt8 in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return UInt8(truncatingIfNeeded: state >> 33)
-        }
+        var rng = SplitMix64(seed: seed)
+        let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let path = try ScratchDirectory.make("sequential-reader") + "/file"
         #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         return (path, bytes)

@@ -1,4 +1,4 @@
-// recover cuts index entries past the new end in place (IndexTailCut) instead of rebuilding:
+// recover cuts index entries past the new end (IndexTailCut's changes) instead of rebuilding:
 // the cut file must be byte for byte the file the index service writes when the records past
 // the end are never dispatched.
 
@@ -24,7 +24,7 @@ import Testing
             let all = try build(layout, indexLayout, below: .max)
             let expected = try build(layout, indexLayout, below: end)
             let file = try IndexFile(path: all, layout: indexLayout, create: false)
-            let done = IndexTailCut.cut(file.mappedFile.bytes, layout: indexLayout, endOffset: end) { offset in
+            let patches = IndexTailCut.patches(UnsafeRawBufferPointer(file.mappedFile.bytes), layout: indexLayout, endOffset: end) { offset in
                 var timestamp: Int64?
                 try? CommitLogWalker(layout: layout, checkOptions: .dispatch).walk { event in
                     if case .message(_, let record) = event, record.physicalOffset == offset { timestamp = record.storeTimestamp; return .finish }
@@ -32,6 +32,8 @@ import Testing
                 }
                 return timestamp
             }
+            for patch in patches ?? [] { patch.apply(to: file.mappedFile.bytes, at: 0) }
+            let done = patches != nil
             file.flush()
             file.unmap()
             #expect(done, "\(scenario) cut at \(end)")

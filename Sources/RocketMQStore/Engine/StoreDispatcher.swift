@@ -81,23 +81,20 @@ public final class StoreDispatcher: @unchecked Sendable {
     public func dispatch(_ view: MessageRecordView, properties: DispatchFields) throws(StoreError) {
         if view.transactionType.isDispatchedToConsumeQueue {
             // The lookup keeps the queue alive: no retain and release per record.
-            let written = try cachedQueue(view)._withUnsafeGuaranteedRef { queue in
-                Result { () throws(StoreError) -> Bool in
-                    try queue.putMessagePositionInfo(
-                        offset: view.physicalOffset, size: view.totalSize, tagsCode: properties.tagsCode,
-                        cqOffset: view.queueOffset)
-                }
-            }.get()
-            if written { logicsMsgTimestamp = view.storeTimestamp }
+            try dispatchUnit(queue(topic: view.topicBytes, queueId: view.queueId), offset: view.physicalOffset, size: view.totalSize,
+                             tagsCode: properties.tagsCode, queueOffset: view.queueOffset, storeTimestamp: view.storeTimestamp)
         }
         try index?.buildIndex(view, uniqKey: properties.uniqKey, keys: properties.keys)
     }
 
     /// The queue of (topic, queueId), created when new, through the lookup of the thread that
-    /// calls `dispatch` (this one, then): for `dispatchUnit` on another thread. Valid while the
-    /// dispatcher lives.
-    public func queue(topic: UnsafeRawBufferPointer, queueId: Int32) throws(StoreError) -> Unmanaged<ConsumeQueueWriter> {
-        try cachedQueue(topic: topic, queueId: queueId)
+    /// calls `dispatch` (by the topic's bytes: no String per record; this thread, then): for
+    /// `dispatchUnit`, here or on another thread. Unretained, valid while the dispatcher lives.
+    public func queue(topic: UnsafeRawBufferPointer, queueId: Int32) -> Unmanaged<ConsumeQueueWriter> {
+        if let queue = lookup.find(topic: topic, queueId: queueId) { return queue }
+        let queue = consumeQueue(topic: String(decoding: topic, as: UTF8.self), queueId: queueId)!
+        lookup.insert(queue, topic: topic, queueId: queueId)
+        return Unmanaged.passUnretained(queue)
     }
 
     /// A consume queue unit of a record whose fields (and queue, `queue(topic:queueId:)`) were
@@ -112,18 +109,6 @@ public final class StoreDispatcher: @unchecked Sendable {
             }
         }.get()
         if written { logicsMsgTimestamp = storeTimestamp }
-    }
-
-    /// The record's queue through the dispatching thread's lookup (topic bytes + queue id).
-    private func cachedQueue(_ view: MessageRecordView) throws(StoreError) -> Unmanaged<ConsumeQueueWriter> {
-        try cachedQueue(topic: view.topicBytes, queueId: view.queueId)
-    }
-
-    private func cachedQueue(topic: UnsafeRawBufferPointer, queueId: Int32) throws(StoreError) -> Unmanaged<ConsumeQueueWriter> {
-        if let queue = lookup.find(topic: topic, queueId: queueId) { return queue }
-        let queue = consumeQueue(topic: String(decoding: topic, as: UTF8.self), queueId: queueId)!
-        lookup.insert(queue, topic: topic, queueId: queueId)
-        return Unmanaged.passUnretained(queue)
     }
 
     /// Dispatches a request built elsewhere (same rules as `dispatch(_: MessageRecordView)`).

@@ -62,40 +62,22 @@ public enum ContentDigest {
     /// One past the last non-zero byte in [from, to) (`from` when they are all zero).
     static func dataEnd(_ fd: Int32, from: Int64, to: Int64, path: String) throws(StoreError) -> Int64 {
         for extent in dataExtents(fd, from: from, to: to).reversed() {
-            let last = try withMapped(fd, extent, path: path) { bytes -> Int in
-                var i = bytes.count
-                guard let base = bytes.baseAddress else { return -1 }
-                while i >= 8 && (base + i - 8).loadUnaligned(as: UInt64.self) == 0 { i -= 8 }
-                while i > 0 && base.load(fromByteOffset: i - 1, as: UInt8.self) == 0 { i -= 1 }
-                return i
-            }
+            let last = try withMapped(fd, extent, path: path) { $0.nonZeroEnd }
             if last > 0 { return extent.lowerBound + Int64(last) }
         }
         return from
     }
 
-    private static let zeros = [UInt8](repeating: 0, count: 1 << 16)
-
     /// SHA-256 of [from, to), holes fed as zeros without reading them.
     static func hash(_ fd: Int32, from: Int64, to: Int64, path: String, into hasher: inout SHA256.Hasher) throws(StoreError) {
         var position = from
-        func feedZeros(_ count: Int64) {
-            var left = count
-            zeros.withUnsafeBytes { z in
-                while left > 0 {
-                    let n = Int(min(left, Int64(z.count)))
-                    hasher.update(UnsafeRawBufferPointer(rebasing: z[0..<n]))
-                    left -= Int64(n)
-                }
-            }
-        }
         // Read, not mapped: a pass over just-written files (a rebuild's new trees) costs a copy
         // from the page cache this way, against a fault per 64 KiB and an unmap per page.
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
         defer { buffer.deallocate() }
         for extent in dataExtents(fd, from: from, to: to) {
-            feedZeros(extent.lowerBound - position)
+            hasher.updateWithZeros(extent.lowerBound - position)
             position = extent.lowerBound
             while position < extent.upperBound {
                 let want = Int(min(Int64(chunk), extent.upperBound - position))
@@ -107,7 +89,7 @@ public enum ContentDigest {
                 position += Int64(got)
             }
         }
-        feedZeros(to - position)
+        hasher.updateWithZeros(to - position)
     }
 
     /// The data extents of [from, to) of the file at `path` (holes left out): scanners skip
@@ -151,8 +133,7 @@ public enum ContentDigest {
     /// The digest of `bytes` as a file (or range starting at `from`) would have it; for bytes
     /// in memory (a replacement's new contents), so nothing is read back after writing.
     public static func of(bytes: UnsafeRawBufferPointer, from: Int64 = 0) -> String {
-        var end = bytes.count
-        while end > 0 && bytes[end - 1] == 0 { end -= 1 }
+        let end = bytes.nonZeroEnd
         var hasher = SHA256.Hasher()
         hasher.update(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
         return format(hasher.finalizeHex(), from: from, end: from + Int64(end), size: from + Int64(bytes.count))
@@ -162,6 +143,22 @@ public enum ContentDigest {
 
     static func format(_ hex: String, from: Int64, end: Int64, size: Int64) -> String {
         from == 0 && end == size ? hex : "\(hex):\(end):\(size)"
+    }
+}
+
+extension SHA256.Hasher {
+    private static let zeros = [UInt8](repeating: 0, count: 1 << 16)
+
+    /// Feeds `count` zero bytes (a hole, or a zero run held back) without a buffer that long.
+    mutating func updateWithZeros(_ count: Int64) {
+        var left = count
+        Self.zeros.withUnsafeBytes { z in
+            while left > 0 {
+                let n = Int(min(left, Int64(z.count)))
+                update(UnsafeRawBufferPointer(rebasing: z[0..<n]))
+                left -= Int64(n)
+            }
+        }
     }
 }
 

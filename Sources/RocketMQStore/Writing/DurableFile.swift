@@ -78,11 +78,9 @@ public enum DurableFile {
         do throws(StoreError) {
             // Zeros at the end are left a hole (the length set, not written): a consume queue
             // file is mostly its zero tail, and writing it cost new pages and their writeback.
-            var end = bytes.count
-            while end > 0 && bytes[end - 1] == 0 { end -= 1 }
             var failure: StoreError?
             bytes.withUnsafeBytes { raw in
-                do throws(StoreError) { try write(fd, UnsafeRawBufferPointer(rebasing: raw[0..<end]), at: 0, path: aside) } catch { failure = error }
+                do throws(StoreError) { try write(fd, UnsafeRawBufferPointer(rebasing: raw[0..<raw.nonZeroEnd]), at: 0, path: aside) } catch { failure = error }
             }
             if let failure { throw failure }
             guard ftruncate(fd, off_t(bytes.count)) == 0 else { throw fail(aside, "cannot set length \(bytes.count)") }

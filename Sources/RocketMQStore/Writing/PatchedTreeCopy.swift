@@ -52,8 +52,9 @@ public enum PatchedTreeCopy {
 
     /// Copies the regular files `names` of `source` into `destination` (a new directory, made
     /// here), each the same length with its holes kept and `patches[name]` applied, every copy
-    /// fsynced. Returns the source tree's digest (stamped before it was read: taken again, when
-    /// the source holds anything else, or a later change shows) and the destination's.
+    /// fsynced. Returns the source tree's digest (stamped before it was read; anything else the
+    /// source holds is hashed as `ContentDigest.tree` does, and a later change shows) and the
+    /// destination's.
     public static func copy(_ names: [String], from source: String, to destination: String,
                             patches: [String: [Patch]] = [:]) throws(StoreError) -> (before: TreeDigest, after: String) {
         try DurableFile.makeDirectories(destination)
@@ -62,28 +63,30 @@ public enum PatchedTreeCopy {
         defer { for output in outputs { close(output.fd) } }
         // On an error too, the writer is done with every descriptor before they are closed.
         defer { try? writer.finish() }
-        var beforeLines: [UInt8] = []
-        var afterLines: [UInt8] = []
-        let listing = try FileSystem.list(source)
-        // The tree's digest from this copy's reads only when the copy is all the tree holds.
-        let wholeTree = listing.map(\.name) == names.sorted() && listing.allSatisfy { $0.kind == .file }
+        var afterDigests: [String: () -> String] = [:]  // destination path → digest, once written
         let before = try TreeDigest(of: source) { () throws(StoreError) -> String? in
-            var afterDigests: [(name: String, digest: () -> String)] = []
-            for name in names.sorted() {
+            var beforeDigests: [String: String] = [:]  // source path → digest
+            for name in names {
                 let output = try DurableFile.open(destination + "/" + name, O_WRONLY | O_CREAT | O_TRUNC)
                 outputs.append((output, destination + "/" + name))
                 let digests = try copyFile(source + "/" + name, to: output, path: destination + "/" + name,
                                            patches: patches[name] ?? [], writer: writer)
-                beforeLines += Array("f \(name) \(digests.before)\n".utf8)
-                afterDigests.append((name, digests.after))
+                beforeDigests[source + "/" + name] = digests.before
+                afterDigests[destination + "/" + name] = digests.after
             }
             try writer.finish()
-            for (name, digest) in afterDigests { afterLines += Array("f \(name) \(digest())\n".utf8) }
-            return wholeTree ? SHA256.hexDigest(beforeLines) : try ContentDigest.tree(source)
+            return try ContentDigest.tree(source) { (path) throws(StoreError) -> String in
+                if let known = beforeDigests[path] { return known }
+                return try ContentDigest.of(path) ?? "-"  // not copied: hashed here
+            }
         }
         for output in outputs { try DurableFile.sync(output.fd, path: output.path) }
         try DurableFile.syncDirectory(destination)
-        return (before, SHA256.hexDigest(afterLines))
+        let after = try ContentDigest.tree(destination) { (path) throws(StoreError) -> String in
+            if let known = afterDigests[path] { return known() }
+            return try ContentDigest.of(path) ?? "-"
+        }
+        return (before, after)
     }
 
     /// The new bytes' digest, updated on the writer's thread only (read after `finish`).

@@ -12,20 +12,16 @@ struct StreamedFileDigest {
     private var seen: Int64 = 0
     private var pendingZeros: Int64 = 0
 
-    private static let zeros = [UInt8](repeating: 0, count: 1 << 16)
-
     /// The next `bytes` of the file.
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        var end = bytes.count
-        while end >= 8 && (base + end - 8).loadUnaligned(as: UInt64.self) == 0 { end -= 8 }
-        while end > 0 && base.load(fromByteOffset: end - 1, as: UInt8.self) == 0 { end -= 1 }
+        guard bytes.count > 0 else { return }
+        let end = bytes.nonZeroEnd
         seen += Int64(bytes.count)
         guard end > 0 else {
             pendingZeros += Int64(bytes.count)
             return
         }
-        feedPendingZeros()
+        hasher.updateWithZeros(pendingZeros)
         hasher.update(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
         pendingZeros = Int64(bytes.count - end)
     }
@@ -40,13 +36,5 @@ struct StreamedFileDigest {
     mutating func finalize(size: Int64) -> String {
         let end = seen - pendingZeros
         return ContentDigest.format(hasher.finalizeHex(), from: 0, end: end, size: max(size, end))
-    }
-
-    private mutating func feedPendingZeros() {
-        while pendingZeros > 0 {
-            let n = Int(min(pendingZeros, Int64(Self.zeros.count)))
-            Self.zeros.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            pendingZeros -= Int64(n)
-        }
     }
 }

@@ -1,6 +1,8 @@
-// Cutting the index entries that point at or past the new end of the log, in place: the
-// exact reverse of `IndexFile.putKey` (FORMAT.md §8.3), instead of rebuilding the whole
-// index from the log (a million-record walk) when only the last few entries are wrong.
+// Cutting the index entries that point at or past the new end of the log: the exact reverse of
+// `IndexFile.putKey` (FORMAT.md §8.3), as a few byte changes (the header, some slots, the cut
+// entries zeroed) that recover applies while it copies the index (`PatchedTreeCopy`), instead
+// of rebuilding the whole index from the log (a million-record walk) when only the last few
+// entries are wrong.
 //
 // Entries are appended in log order (buildIndex skips offsets below endPhyOffset), so the ones
 // past the end are the last ones written, and each, popped from the end, is the head of its
@@ -14,16 +16,6 @@ import RocketMQFormat
 import RocketMQStore
 
 enum IndexTailCut {
-    /// Cuts `bytes` (a writable copy of the file) back to entries below `endOffset`. Returns
-    /// false when the file does not follow the rules above (nothing was changed then).
-    static func cut(_ bytes: UnsafeMutableRawBufferPointer, layout: IndexFileLayout, endOffset: Int64,
-                    storeTimestamp: (Int64) -> Int64?) -> Bool {
-        guard let patches = patches(UnsafeRawBufferPointer(bytes), layout: layout, endOffset: endOffset, storeTimestamp: storeTimestamp)
-        else { return false }
-        for patch in patches { patch.apply(to: bytes, at: 0) }
-        return true
-    }
-
     /// The changes that cut the file `bytes` back to entries below `endOffset`, in file order
     /// (the header, slots, the cut entries zeroed): nil when the file does not follow the rules
     /// above, empty when no entry lies past the end.

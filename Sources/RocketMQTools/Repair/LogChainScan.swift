@@ -47,9 +47,10 @@ struct LogChainScan {
     var indexDigests: [IndexDigest] = []
     /// Deferring stretch: table row → QUEUEOFFSET of the queue's first record in the stretch.
     var firstQueueOffsets: [Int: Int64] = [:]
-    /// The scan stopped at one of its stop positions exactly (a record ends there): which one.
-    var reachedStop = false
+    /// The stop position the scan stopped at exactly (a record ends there): its index in
+    /// `stops`, -1 when it did not stop at one.
     var stoppedAt = -1
+    var reachedStop: Bool { stoppedAt >= 0 }
     private var keyHashes: [Int32] = []
 
     init(_ settings: Settings, defersQueueStarts: Bool = false) {
@@ -71,7 +72,6 @@ struct LogChainScan {
         let options = settings.options
         var index = start.file
         var nextStop = 0
-        reachedStop = false
         stoppedAt = -1
         chain: while index < files.count {
             let file = files[index]
@@ -156,7 +156,6 @@ struct LogChainScan {
             endOffset = file.fromOffset + Int64(position)
             endFile = file
             if stopped {
-                reachedStop = true
                 stoppedAt = nextStop
                 return
             }
@@ -216,7 +215,6 @@ struct LogChainScan {
         endFile = next.endFile
         endReason = next.endReason
         headerDamage = next.headerDamage
-        reachedStop = next.reachedStop
         stoppedAt = next.stoppedAt
     }
 

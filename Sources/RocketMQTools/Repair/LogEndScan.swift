@@ -237,25 +237,18 @@ struct LogEndScan {
             remaining = 0  // none after `from` here (the file's blank tail): the next file's first
             let region = try MappedRegion(path: file.path)
             let found = region.withBytes { bytes -> LogChainScan.Position? in
-                let high = min(Int(ends[index]), bytes.count)
+                let limit = min(min(Int(ends[index]), bytes.count), from + budget)
                 var p = from
-                let limit = min(high, p + budget)
-                while p + 8 <= limit {
-                    guard let base = bytes.baseAddress, let hit = memchr(base + p + 4, 0xDA, limit - p - 4) else { return nil }
-                    let q = base.distance(to: UnsafeRawPointer(hit)) - 4
-                    p = q + 1
-                    guard let magic = bytes.readBigEndian(Int32.self, at: q + 4), MessageVersion(magic: magic) != nil,
-                          bytes.readBigEndian(Int64.self, at: q + 28) == file.fromOffset + Int64(q),
-                          case .message(let record) = RecordDecoder.decode(bytes, at: q, options: options), record.check.success,
-                          CommitLogFileScanner.failure(of: record, physical: file.fromOffset + Int64(q)) == nil else { continue }
-                    let next = q + Int(record.totalSize)
+                while let (q, size) = nextValidRecord(in: bytes, from: p, before: limit, fileFromOffset: file.fromOffset, options: options) {
+                    // A start must also be followed by a record (or blank) at its stated end.
+                    let next = q + size
                     switch RecordDecoder.decode(bytes, at: next, options: .dispatch) {
                     case .message(let following) where following.physicalOffset == file.fromOffset + Int64(next):
                         return LogChainScan.Position(file: index, offset: q)
                     case .blank:
                         return LogChainScan.Position(file: index, offset: q)
                     default:
-                        continue
+                        p = q + 1
                     }
                 }
                 return nil
@@ -267,8 +260,28 @@ struct LogEndScan {
         return nil
     }
 
-    /// Resynchronising search after the end: a candidate at p needs a message magic,
-    /// PHYSICALOFFSET = p, a consistent size formula and a matching CRC.
+    /// The first record starting in [from, limit) of a file's bytes that passes every check:
+    /// a message magic (found with memchr on its first byte, 0xDA for V1 and V2),
+    /// PHYSICALOFFSET equal to its position, a consistent size formula, a matching CRC, and
+    /// verify's other record checks. Its position and TOTALSIZE.
+    static func nextValidRecord(in bytes: UnsafeRawBufferPointer, from: Int, before limit: Int, fileFromOffset: Int64,
+                                options: RecordCheckOptions) -> (position: Int, totalSize: Int)? {
+        var p = from
+        while p + 8 <= limit {
+            guard let base = bytes.baseAddress, let hit = memchr(base + p + 4, 0xDA, limit - p - 4) else { return nil }
+            let q = base.distance(to: UnsafeRawPointer(hit)) - 4
+            p = q + 1
+            guard let magic = bytes.readBigEndian(Int32.self, at: q + 4), MessageVersion(magic: magic) != nil,
+                  bytes.readBigEndian(Int64.self, at: q + 28) == fileFromOffset + Int64(q),
+                  case .message(let record) = RecordDecoder.decode(bytes, at: q, options: options), record.check.success,
+                  CommitLogFileScanner.failure(of: record, physical: fileFromOffset + Int64(q)) == nil else { continue }
+            return (q, Int(record.totalSize))
+        }
+        return nil
+    }
+
+    /// Resynchronising search after the end (`nextValidRecord`), each record found skipped
+    /// whole.
     private mutating func scanAfterEnd(files: [SegmentFile], options: RecordCheckOptions) throws(StoreError) {
         for file in files where file.fromOffset + file.size > endOffset {
             let start = max(0, Int(endOffset - file.fromOffset))
@@ -280,25 +293,12 @@ struct LogEndScan {
             let region = try MappedRegion(path: file.path)
             region.withBytes { bytes in
                 guard high <= bytes.count, !bytes.isAllZero(from: low, to: high) else { return }
-                var lastNonZero = high - 1
-                while lastNonZero >= start && bytes[lastNonZero] == 0 { lastNonZero -= 1 }
-                bytesAfterEndNonZero += Int64(lastNonZero + 1 - start)
+                bytesAfterEndNonZero += Int64(UnsafeRawBufferPointer(rebasing: bytes[start..<high]).nonZeroEnd)
                 var p = low
-                while p + 8 <= high {
-                    // The magic is at p + 4; find its first byte (0xDA for V1 and V2) fast.
-                    guard let base = bytes.baseAddress, high - p - 4 > 0,
-                          let hit = memchr(base + p + 4, 0xDA, high - p - 4) else { break }
-                    let q = base.distance(to: UnsafeRawPointer(hit)) - 4
-                    p = q + 1
-                    guard q >= start, let magic = bytes.readBigEndian(Int32.self, at: q + 4),
-                          MessageVersion(magic: magic) != nil,
-                          bytes.readBigEndian(Int64.self, at: q + 28) == file.fromOffset + Int64(q) else { continue }
-                    if case .message(let record) = RecordDecoder.decode(bytes, at: q, options: options), record.check.success,
-                       CommitLogFileScanner.failure(of: record, physical: file.fromOffset + Int64(q)) == nil {
-                        recordsAfterEnd += 1
-                        if firstValidAfterEnd == nil { firstValidAfterEnd = file.fromOffset + Int64(q) }
-                        p = q + Int(record.totalSize)
-                    }
+                while let (q, size) = Self.nextValidRecord(in: bytes, from: p, before: high, fileFromOffset: file.fromOffset, options: options) {
+                    recordsAfterEnd += 1
+                    if firstValidAfterEnd == nil { firstValidAfterEnd = file.fromOffset + Int64(q) }
+                    p = q + size
                 }
             }
         }

@@ -131,7 +131,7 @@ public struct StoreRebuilder {
                         // feed per record.)
                         guard feed == nil else {
                             let queue = record.transactionType.isDispatchedToConsumeQueue
-                                ? try dispatcher.queue(topic: record.topicBytes, queueId: record.queueId) : nil
+                                ? dispatcher.queue(topic: record.topicBytes, queueId: record.queueId) : nil
                             return feed?.append(record, properties: properties, queue: queue) ?? ()
                         }
                         try dispatcher.dispatch(record, properties: properties)

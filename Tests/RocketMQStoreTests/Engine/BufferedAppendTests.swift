@@ -1,6 +1,7 @@
 import Foundation
 import RocketMQFormat
 import RocketMQStore
+import TestSupport
 import Testing
 
 /// A file whose appends are buffered (`MappedFile.bufferAppends`, the rebuild's consume queues)
@@ -12,11 +13,8 @@ import Testing
     }
 
     static func pieces(seed: UInt64) -> [[UInt8]] {
-        var state = seed
-        func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state >> 33
-        }
+        var rng = SplitMix64(seed: seed)
+        func next() -> UInt64 { rng.next() >> 33 }
         return (0..<400).map { i in
             let count = i % 37 == 0 ? Int(next() % 300) : 20  // mostly units, some odd and large
             return (0..<count).map { _ in UInt8(truncatingIfNeeded: next() | 1) }
