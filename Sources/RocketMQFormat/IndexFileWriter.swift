@@ -12,6 +12,10 @@ public struct IndexFileWriter {
     /// entries back: a new entry links to the previous one through its slot).
     public var entries: UnsafeMutableRawPointer
     public var entriesFirst: Int = 0
+    /// Where the header and the slot table are (the file's first `layout.entriesStart` bytes):
+    /// by default the start of `bytes`; an engine building a file offline points it at a copy
+    /// it writes to the file itself, so that the slots' random writes cost no page faults.
+    public var head: UnsafeMutableRawPointer
 
     /// Fails when the buffer is not exactly `layout.fileSize` bytes.
     public init(bytes: UnsafeMutableRawBufferPointer, layout: IndexFileLayout) throws(FormatError) {
@@ -19,19 +23,25 @@ public struct IndexFileWriter {
         self.bytes = bytes
         self.layout = layout
         entries = bytes.baseAddress! + layout.entriesStart
+        head = bytes.baseAddress!
+    }
+
+    /// The header and slot table, wherever `head` points.
+    private var headBytes: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: head, count: layout.entriesStart)
     }
 
     /// The header's indexCount as a put reads it (`IndexHeader.load`: a stored count ≤ 0 is 1):
     /// the number of the entry the next put writes.
     public var nextEntry: Int {
-        let stored = Int32(bigEndian: bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexHeader.indexCountIndex, as: Int32.self))
+        let stored = Int32(bigEndian: head.loadUnaligned(fromByteOffset: IndexHeader.indexCountIndex, as: Int32.self))
         return Int(stored <= 0 ? 1 : stored)
     }
 
     /// The header as it is in the buffer now.
     public var header: IndexHeader {
         // The size was validated at init, so the header is always there.
-        (try? IndexHeader(decoding: UnsafeRawBufferPointer(bytes))) ?? IndexHeader()
+        (try? IndexHeader(decoding: UnsafeRawBufferPointer(headBytes))) ?? IndexHeader()
     }
 
     /// Prepares a freshly created (zeroed) file the way the `IndexFile` constructor does when
@@ -47,7 +57,7 @@ public struct IndexFileWriter {
             header.beginTimestamp = previousEndTimestamp
             header.endTimestamp = previousEndTimestamp
         }
-        header.store(into: bytes)
+        header.store(into: headBytes)
     }
 
     /// True when no further entry fits (indexCount ≥ N); the service then rotates. Read in
@@ -56,7 +66,7 @@ public struct IndexFileWriter {
 
     /// The header's endPhyOffset, read in place.
     public var endPhyOffset: Int64 {
-        Int64(bigEndian: bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexHeader.endPhyoffsetIndex, as: Int64.self))
+        Int64(bigEndian: head.loadUnaligned(fromByteOffset: IndexHeader.endPhyoffsetIndex, as: Int64.self))
     }
 
     /// `IndexFile.putKey` for an already normalized key hash (`IndexKey.hash`). Returns false
@@ -66,7 +76,7 @@ public struct IndexFileWriter {
     /// in place rather than decoded and encoded whole. Every position is in bounds: the buffer
     /// is `layout.fileSize` bytes (checked at init), indexCount < N and the slot is < H.
     public func putKey(keyHash: Int32, phyOffset: Int64, storeTimestamp: Int64) -> Bool {
-        let base = bytes.baseAddress!
+        let base = head
         func load<T: FixedWidthInteger>(_: T.Type, _ position: Int) -> T { T(bigEndian: base.loadUnaligned(fromByteOffset: position, as: T.self)) }
         func store<T: FixedWidthInteger>(_ value: T, _ position: Int) { base.storeBytes(of: value.bigEndian, toByteOffset: position, as: T.self) }
 

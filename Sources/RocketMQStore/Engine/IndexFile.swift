@@ -25,6 +25,7 @@ public final class IndexFile: @unchecked Sendable {
 
     deinit {
         writeBufferedEntries()
+        writeBufferedHead()
         entryBuffer?.deallocate()
     }
 
@@ -33,11 +34,22 @@ public final class IndexFile: @unchecked Sendable {
     /// Built once: `putKey` runs for every key of every record. Its entry window moves when
     /// entries are buffered (the building thread's).
     private(set) var writer: IndexFileWriter
-    /// Entries collect here when buffered (`bufferEntries`), `writer.entriesFirst` on.
+    /// Entries collect here when buffered (`bufferWrites`), `writer.entriesFirst` on.
     private var entryBuffer: UnsafeMutableRawPointer?
     private var entryBufferCapacity = 0
+    /// Where written entries not yet handed to writeback start (`MappedFile.startEarlyWriteback`).
+    private var entriesWritebackFrom: Int?
+    /// The header and slots when buffered (`writer.head`), written over the file's own.
+    private var headBuffer: ZeroedMemory?
+    /// `writer.nextEntry` when the buffered head was last written.
+    private var headWrittenAt: Int?
 
-    public var view: IndexFileView { try! IndexFileView(bytes: mappedFile.readableBytes, layout: layout) }
+    /// The file as written so far (buffered bytes are written to it first).
+    public var view: IndexFileView {
+        writeBufferedEntries()
+        writeBufferedHead()
+        return try! IndexFileView(bytes: mappedFile.readableBytes, layout: layout)
+    }
     public var header: IndexHeader { writer.header }
     public var endPhyOffset: Int64 { writer.endPhyOffset }
     public var endTimestamp: Int64 { header.endTimestamp }
@@ -51,18 +63,28 @@ public final class IndexFile: @unchecked Sendable {
         return writer.putKey(keyHash: keyHash, phyOffset: phyOffset, storeTimestamp: storeTimestamp)
     }
 
-    /// From now on new entries collect in a buffer of `capacity` entries, written to the file
-    /// with pwrite when it fills, at `flush`, `startWriteback` and `unmap`. For an offline
-    /// builder that queries nothing before flushing (rebuild): the entries, most of a file's
-    /// bytes and written in order, then cost no page fault or page-table entry, and their
-    /// writeback no unmapping of pages from the map. Slots and header stay in the map.
-    public func bufferEntries(capacity: Int) {
-        guard entryBuffer == nil, capacity > 0 else { return }
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * IndexFileLayout.entrySize, alignment: 64)
+    /// From now on new entries collect in a buffer of `entryCapacity` entries, written to the
+    /// file with pwrite when it fills, and the header and slot table live in private memory
+    /// (`ZeroedMemory`), written whole; both at `flush`, `startWriteback`, `unmap` and `view`.
+    /// For an offline builder that reads nothing back before flushing (rebuild), on a file it
+    /// just created: the entries, most of a file's bytes and written in order, then cost no
+    /// page fault or page-table entry and their writeback no unmapping of pages from the map;
+    /// the slots' random writes cost no fault per page.
+    public func bufferWrites(entryCapacity: Int) {
+        guard entryBuffer == nil, entryCapacity > 0 else { return }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: entryCapacity * IndexFileLayout.entrySize, alignment: 64)
         entryBuffer = buffer
-        entryBufferCapacity = capacity
+        entryBufferCapacity = entryCapacity
         writer.entriesFirst = writer.nextEntry
         writer.entries = buffer
+        if let head = ZeroedMemory(count: layout.entriesStart) {
+            // A file with no entry yet has zero slots (its region is a hole, whose reading
+            // would fault every page in): only the header is copied.
+            let copied = writer.nextEntry > 1 ? layout.entriesStart : IndexHeader.size
+            head.bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: mappedFile.bytes[..<copied]))
+            headBuffer = head
+            writer.head = head.bytes.baseAddress!
+        }
     }
 
     private func writeBufferedEntries() {
@@ -72,17 +94,29 @@ public final class IndexFile: @unchecked Sendable {
         if count > 0 {
             mappedFile.write(UnsafeRawBufferPointer(start: buffer, count: count * IndexFileLayout.entrySize),
                              at: layout.entryPosition(writer.entriesFirst))
+            entriesWritebackFrom = mappedFile.startEarlyWriteback(
+                from: entriesWritebackFrom ?? layout.entryPosition(writer.entriesFirst), to: layout.entryPosition(end))
         }
         writer.entriesFirst = end
     }
 
+    /// Writes the buffered header and slots over the file's, in one pwrite; not again until a
+    /// put changed them (every put moves the header's indexCount).
+    private func writeBufferedHead() {
+        guard let headBuffer, !mappedFile.isUnmapped, headWrittenAt != writer.nextEntry else { return }
+        mappedFile.write(UnsafeRawBufferPointer(headBuffer.bytes), at: 0)
+        headWrittenAt = writer.nextEntry
+    }
+
     public func flush() {
         writeBufferedEntries()
+        writeBufferedHead()
         mappedFile.forceAll()
     }
 
     public func startWriteback() {
         writeBufferedEntries()
+        writeBufferedHead()
         mappedFile.startWriteback()
     }
 
@@ -93,6 +127,11 @@ public final class IndexFile: @unchecked Sendable {
 
     public func unmap() {
         writeBufferedEntries()
+        writeBufferedHead()
+        if headBuffer != nil {
+            writer.head = mappedFile.bytes.baseAddress!
+            headBuffer = nil
+        }
         if let entryBuffer {
             // Later puts (none should come) go to the map again.
             writer.entries = mappedFile.bytes.baseAddress! + layout.entriesStart

@@ -23,7 +23,7 @@ public final class IndexWriter: @unchecked Sendable {
     /// The clock used to name new files (tests may pin it).
     public var clock: @Sendable () -> Int64 = { IndexWriter.currentTimeMillis() }
 
-    /// New files buffer this many entries (`IndexFile.bufferEntries`); 0 puts them in the map.
+    /// New files buffer this many entries (`IndexFile.bufferWrites`); 0 puts them in the map.
     public let entryBufferCapacity: Int
 
     /// `storeRoot` is the store directory; files live in `index/`. `entryBufferCapacity` > 0
@@ -157,7 +157,7 @@ public final class IndexWriter: @unchecked Sendable {
         guard let buildingRef, keyHash >= 0 else { return }
         let position = layout.slotPosition(layout.slot(forKeyHash: Int32(truncatingIfNeeded: keyHash)))
         buildingRef._withUnsafeGuaranteedRef { file in
-            if let base = file.writer.bytes.baseAddress { rmq_prefetch_write(base + position) }
+            rmq_prefetch_write(file.writer.head + position)
         }
     }
 
@@ -195,7 +195,7 @@ public final class IndexWriter: @unchecked Sendable {
         let created = try IndexFile(
             path: directory + "/" + name, layout: layout, create: true,
             previousEndPhyOffset: last?.endPhyOffset ?? 0, previousEndTimestamp: last?.endTimestamp ?? 0)
-        created.bufferEntries(capacity: entryBufferCapacity)
+        created.bufferWrites(entryCapacity: entryBufferCapacity)
         fileList.withLock { $0.append(created) }
         if let last {
             last.flush()

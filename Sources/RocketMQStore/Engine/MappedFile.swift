@@ -36,6 +36,8 @@ public final class MappedFile: @unchecked Sendable {
     /// `[bufferedFrom, wrotePosition)`. Writer-only.
     @exclusivity(unchecked) private var appendBuffer: UnsafeMutableRawBufferPointer?
     @exclusivity(unchecked) private var bufferedFrom = 0
+    /// Where buffered appends not yet handed to writeback start (`startEarlyWriteback`).
+    @exclusivity(unchecked) private var writebackFrom = 0
 
     static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
 
@@ -167,6 +169,7 @@ public final class MappedFile: @unchecked Sendable {
         guard appendBuffer == nil, capacity > 0 else { return }
         appendBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         bufferedFrom = wrotePosition
+        writebackFrom = wrotePosition
     }
 
     /// Writes the buffered appends (also from `unmap`, before the map goes).
@@ -175,6 +178,21 @@ public final class MappedFile: @unchecked Sendable {
         let end = wrotePosition
         writeThrough(UnsafeRawBufferPointer(start: buffer.baseAddress, count: end - bufferedFrom), at: bufferedFrom)
         bufferedFrom = end
+        writebackFrom = startEarlyWriteback(from: writebackFrom, to: end)
+    }
+
+    /// An offline builder's written bytes go to the device in steps of this many, during the
+    /// build (`startEarlyWriteback`).
+    public static let earlyWritebackStep = 1 << 20
+
+    /// Starts the writeback of `[start, end)` once it holds `earlyWritebackStep` bytes, and
+    /// returns where the next range starts. For a builder writing a file front to back with
+    /// pwrite: the CPU part of the writeback (block allocation, request submission) then runs
+    /// during the build, on the writing thread, rather than all at its final flush.
+    public func startEarlyWriteback(from start: Int, to end: Int) -> Int {
+        guard end - start >= Self.earlyWritebackStep else { return start }
+        _ = rmq_start_writeback(descriptor, Int64(start), Int64(end - start))
+        return end
     }
 
     /// Writes `bytes` at `position` with pwrite, not through the map (a builder's buffered

@@ -40,6 +40,32 @@ import Testing
         buffered.unmap()
     }
 
+    /// Past `MappedFile.earlyWritebackStep` the written bytes' writeback is started during
+    /// the build; the file still ends up what appending into the map gives.
+    @Test func buffersLargerThanTheWritebackStepWriteWhatMappedAppendsWrite() throws {
+        let dir = EngineTestSupport.temporaryDirectory("buffered-append")
+        defer { EngineTestSupport.remove(dir) }
+        let size = 3 * MappedFile.earlyWritebackStep + 4096
+        let mapped = try MappedFile(path: dir + "/mapped", fileFromOffset: 0, fileSize: size, create: true)
+        let buffered = try MappedFile(path: dir + "/buffered", fileFromOffset: 0, fileSize: size, create: true)
+        buffered.bufferAppends(capacity: 64 << 10)
+        var rng = SplitMix64(seed: 11)
+        var unit = [UInt8](repeating: 0, count: 20)
+        while !mapped.isFull {
+            for i in unit.indices { unit[i] = UInt8(truncatingIfNeeded: rng.next()) }
+            let a = unit.withUnsafeBytes { mapped.append($0) }
+            #expect(unit.withUnsafeBytes { buffered.append($0) } == a)
+            if !a { break }
+        }
+        #expect(buffered.wrotePosition == mapped.wrotePosition)
+        #expect(buffered.wrotePosition > 3 * MappedFile.earlyWritebackStep)
+        mapped.flush()
+        buffered.flush()
+        #expect(FileManager.default.contents(atPath: dir + "/buffered") == FileManager.default.contents(atPath: dir + "/mapped"))
+        mapped.unmap()
+        buffered.unmap()
+    }
+
     @Test func unmapWritesWhatIsStillBuffered() throws {
         let dir = EngineTestSupport.temporaryDirectory("buffered-append")
         defer { EngineTestSupport.remove(dir) }
@@ -103,10 +129,39 @@ import Testing
         }
         let names = try build(dir + "/a", buffer: 0)
         #expect(names.count >= 5)
+        #expect(try build(dir + "/c", buffer: 4096) == names)
         #expect(try build(dir + "/b", buffer: 7) == names)
         for name in names {
             #expect(FileManager.default.contents(atPath: dir + "/b/index/" + name) == FileManager.default.contents(atPath: dir + "/a/index/" + name),
                     "index file \(name)")
         }
+    }
+
+    /// A buffered file (entries, header and slots off the map) answers queries made during the
+    /// build from everything put so far, as one written in the map does.
+    @Test func queriesDuringABufferedBuildSeeEveryPut() throws {
+        let dir = EngineTestSupport.temporaryDirectory("buffered-append")
+        defer { EngineTestSupport.remove(dir) }
+        let layout = try #require(IndexFileLayout(hashSlotNum: 31, indexNum: 1000))
+        let plain = IndexWriter(storeRoot: dir + "/a", layout: layout, entryBufferCapacity: 0)
+        let buffered = IndexWriter(storeRoot: dir + "/b", layout: layout, entryBufferCapacity: 16)
+        for index in [plain, buffered] { index.clock = { 1_700_000_000_000 } }
+        for i in 0..<300 {
+            let request = DispatchRequest(
+                topic: "T", queueId: 0, commitLogOffset: Int64(i) * 100, msgSize: 100, tagsCode: 0,
+                storeTimestamp: 1_700_000_000_000 + Int64(i) * 1_000, consumeQueueOffset: Int64(i),
+                keys: "k\(i % 7)", uniqKey: "U\(i)")
+            try plain.buildIndex(request)
+            try buffered.buildIndex(request)
+            if i % 50 == 49 {
+                for key in ["k0", "k3", "U\(i)", "U0"] {
+                    let expected = plain.queryOffsets(topic: "T", key: key, maxNum: 64, begin: 0, end: .max)
+                    #expect(!expected.isEmpty)
+                    #expect(buffered.queryOffsets(topic: "T", key: key, maxNum: 64, begin: 0, end: .max) == expected, "\(key) after \(i + 1) puts")
+                }
+            }
+        }
+        plain.shutdown()
+        buffered.shutdown()
     }
 }
