@@ -108,6 +108,17 @@ public final class IndexFile: @unchecked Sendable {
         headWrittenAt = writer.nextEntry
     }
 
+    /// With buffered writes: writes the buffered entries and returns what hashes the file as it
+    /// will be once its header and slots are written too (`IndexFileDigest`, valid until the
+    /// file is unmapped), so that a builder hashes it while `startWriteback` or `flush` writes
+    /// them. Nil without buffered writes.
+    public func bufferedDigest() -> IndexFileDigest? {
+        guard let headBuffer, !mappedFile.isUnmapped else { return nil }
+        writeBufferedEntries()
+        return IndexFileDigest(path: mappedFile.path, head: UnsafeRawBufferPointer(headBuffer.bytes),
+                               entriesEnd: layout.entryPosition(writer.nextEntry), fileSize: layout.fileSize)
+    }
+
     public func flush() {
         writeBufferedEntries()
         writeBufferedHead()

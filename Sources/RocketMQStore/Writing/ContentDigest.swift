@@ -171,7 +171,7 @@ extension ContentDigest {
 
     /// The tree digest with `fileDigest` for each file (journal version 1 recorded whole-file
     /// SHA-256s: `DurableFile.treeDigest`).
-    static func tree(_ path: String, fileDigest: (String) throws(StoreError) -> String) throws(StoreError) -> String {
+    public static func tree(_ path: String, fileDigest: (String) throws(StoreError) -> String) throws(StoreError) -> String {
         var lines: [UInt8] = []
         func walk(_ directory: String, _ prefix: String) throws(StoreError) {
             for entry in try FileSystem.list(directory) {

@@ -166,26 +166,40 @@ public struct StoreRebuilder {
                 return try ContentDigest.tree(path)
             }
         }
-        // Every file's writeback is started (the CPU part of the flush), then the trees are
-        // hashed while the writes are waited for.
-        index?.startWriteback()
-        dispatcher.startWriteback()
-        PhaseTimer.mark("writeback started")
+        // The index files are hashed on a second thread, their header and slots from memory
+        // (`IndexFileDigest`), while this one writes those and starts every file's writeback
+        // (the CPU part of the flush), then waits for the writes and hashes the queues.
         var queueTree: Swift.Result<String, StoreError> = .success("")
         var indexTree: Swift.Result<String, StoreError> = .success("")
+        let indexDigests = index?.files.compactMap { file in file.bufferedDigest().map { (file.mappedFile.path, $0) } } ?? []
         let flushAndHashQueues = {
-            index?.flush()
+            index?.startWriteback()
+            dispatcher.startWriteback()
+            PhaseTimer.mark("writeback started")
             dispatcher.flush()
-            index?.shutdown()
             dispatcher.shutdown()
             PhaseTimer.mark("flush")
             queueTree = hashTree(stagedPaths[0])
         }
         if stagedPaths.count > 1 {
-            ParallelWork.run({ indexTree = hashTree(stagedPaths[1]) }, whileDoing: flushAndHashQueues)
+            let indexPath = stagedPaths[1]
+            ParallelWork.run({
+                indexTree = Swift.Result { () throws(StoreError) in
+                    var digests: [String: String] = [:]
+                    for (path, digest) in indexDigests { digests[path] = try digest.compute() }
+                    try DurableFile.makeDirectories(indexPath)
+                    return try ContentDigest.tree(indexPath) { (path) throws(StoreError) in
+                        if let known = digests[path] { return known }
+                        return try ContentDigest.of(path) ?? "-"
+                    }
+                }
+            }, whileDoing: flushAndHashQueues)
         } else {
             flushAndHashQueues()
         }
+        // Not before: the digests read the buffered slots until then.
+        index?.flush()
+        index?.shutdown()
         let newTrees = stagedPaths.count > 1 ? [queueTree, indexTree] : [queueTree]
         PhaseTimer.mark("hash new trees")
         var changes: [StoreChange] = []

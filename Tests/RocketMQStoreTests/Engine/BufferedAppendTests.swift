@@ -164,4 +164,27 @@ import Testing
         plain.shutdown()
         buffered.shutdown()
     }
+
+    /// `IndexFileDigest` (the slots hashed from memory while they are written) gives what
+    /// hashing the finished file gives, for full files, the last one, and one whose last entry
+    /// ends in zero bytes (its previous-entry link is 0).
+    @Test(arguments: [149, 150, 400])
+    func bufferedDigestsEqualTheFinishedFilesDigests(puts: Int) throws {
+        let dir = EngineTestSupport.temporaryDirectory("buffered-append")
+        defer { EngineTestSupport.remove(dir) }
+        let layout = try #require(IndexFileLayout(hashSlotNum: 17, indexNum: 150))
+        let index = IndexWriter(storeRoot: dir, layout: layout, entryBufferCapacity: 7)
+        index.clock = { 1_700_000_000_000 }
+        for i in 0..<puts {
+            try index.buildIndex(DispatchRequest(
+                topic: "T", queueId: 0, commitLogOffset: Int64(i) * 100, msgSize: 100, tagsCode: 0,
+                storeTimestamp: 1_700_000_000_000 + Int64(i) * 1_000, consumeQueueOffset: Int64(i),
+                keys: "", uniqKey: "U\(i)"))
+        }
+        let digests = try index.files.map { file in try #require(file.bufferedDigest()).compute() }
+        #expect(digests.count == (puts + 148) / 149)
+        index.flush()
+        #expect(try index.files.map { try ContentDigest.of($0.mappedFile.path) } == digests)
+        index.shutdown()
+    }
 }

@@ -1,0 +1,45 @@
+// `ContentDigest.of` of an index file built with buffered writes (`IndexFile.bufferWrites`),
+// taken from its header and slot table in memory and its entries read back from the file.
+//
+// A rebuild's new index must be hashed for the journal. Hashing the file once it is whole waits
+// for its 20 MB of slots to be written first and reads them back; this hashes them from memory
+// on one thread while another writes them, so that write leaves the critical path.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+public struct IndexFileDigest: @unchecked Sendable {
+    // The file's bytes: `head` at 0 (the buffered header and slots, read-only until the file is
+    // unmapped), then [entriesStart, entriesEnd) in the file (written), then zeros up to
+    // `fileSize` (a file created fresh, written nowhere else).
+    let path: String
+    let head: UnsafeRawBufferPointer
+    let entriesEnd: Int
+    let fileSize: Int
+
+    /// The digest `ContentDigest.of(path)` gives once the header and slots are written.
+    public func compute() throws(StoreError) -> String {
+        let fd = try FileSystem.openForReading(path)
+        defer { close(fd) }
+        var digest = StreamedFileDigest()
+        digest.update(head)
+        let chunkSize = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+        defer { buffer.deallocate() }
+        var position = head.count
+        while position < entriesEnd {
+            let count = min(chunkSize, entriesEnd - position)
+            let read = try FileSystem.readFully(fd, path: path, into: buffer, count: count, at: Int64(position))
+            guard read == count else {
+                throw StoreError(.io, path: path, offset: Int64(position + read), "the file ends before its index entries do")
+            }
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            position += count
+        }
+        digest.skipZeros(Int64(fileSize - max(position, head.count)))
+        return digest.finalize(size: Int64(fileSize))
+    }
+}
