@@ -64,7 +64,7 @@ extension Rmqstore {
             emit("summary", [("applied", .bool(true)), ("records", .integer(Int64(plan.records))),
                              ("indexFiles", .integer(Int64(result.indexFiles))), ("journal", .string(salvage + "/journal.json")),
                              ("seconds", .double(result.seconds))],
-                 text: "rebuilt from \(plan.records) records in \(String(format3: result.seconds)) s; old files and journal in \(salvage) (undo: rmqstore undo \(salvage)/journal.json)")
+                 text: "rebuilt from \(plan.records) records in \(String(format3: result.seconds)) s; old files and journal in \(salvage) (undo: rmqstore undo \(salvage)/journal.json --apply)")
             sink.flush()
         }
     }

@@ -113,7 +113,7 @@ extension Rmqstore {
             } else if !plan.hasChanges {
                 summary = "clean: nothing to do"
             } else if let result, let salvage, result.journal != nil {
-                summary = "recovered in \(String(format3: result.seconds)) s; cut bytes and journal in \(salvage) (undo: rmqstore undo \(salvage)/journal.json)"
+                summary = "recovered in \(String(format3: result.seconds)) s; cut bytes and journal in \(salvage) (undo: rmqstore undo \(salvage)/journal.json --apply)"
             } else {
                 summary = "dry run: nothing changed; add --apply to repair"
             }

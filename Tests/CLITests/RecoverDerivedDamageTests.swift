@@ -75,7 +75,7 @@ import Glibc
         for (path, bytes) in damaged where path.hasPrefix("commitlog/") {
             #expect(FileManager.default.contents(atPath: store + "/" + path) == bytes, "\(path) changed")
         }
-        let undo = try RepairCLI.run(["undo", salvage + "/journal.json"])
+        let undo = try RepairCLI.run(["undo", salvage + "/journal.json", "--apply"])
         #expect(undo.status == 0, "\(undo.stderr)")
         #expect(RepairCLI.snapshot(store) == damaged)
     }
@@ -108,7 +108,7 @@ import Glibc
         #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
         let verify = try RepairCLI.run(["verify", store] + RepairCLITests.sizes)
         #expect(verify.status == 0, "\(verify.stdout)")
-        let undo = try RepairCLI.run(["undo", salvage + "/journal.json"])
+        let undo = try RepairCLI.run(["undo", salvage + "/journal.json", "--apply"])
         #expect(undo.status == 0, "\(undo.stderr)")
         #expect(RepairCLI.snapshot(store) == damaged)
     }
@@ -150,7 +150,7 @@ import Glibc
                     #expect(try ContentDigest.current(entry, root: store, version: journal.version) == entry.sha256After,
                             "step \(step): \(entry.path) does not match its journal entry")
                 }
-                let undo = try RepairCLI.run(["undo", journalPath])
+                let undo = try RepairCLI.run(["undo", journalPath, "--apply"])
                 #expect(undo.status == 0, "step \(step): \(undo.stderr)")
                 #expect(RepairCLI.snapshot(store) == original, "step \(step): undo did not restore the damaged store")
             } else {
@@ -180,7 +180,7 @@ import Glibc
         let recover = try RepairCLI.run(["recover", store, "--apply", "--accept-loss", "--salvage-dir", salvage] + RepairCLITests.sizes)
         #expect(recover.status == 0, "\(recover.stdout)\(recover.stderr)")
         #expect(try RepairCLI.run(["verify", store] + RepairCLITests.sizes).status == 0)
-        let undo = try RepairCLI.run(["undo", salvage + "/journal.json"])
+        let undo = try RepairCLI.run(["undo", salvage + "/journal.json", "--apply"])
         #expect(undo.status == 0, "\(undo.stderr)")
         #expect(RepairCLI.snapshot(store) == damaged)
     }

@@ -39,7 +39,7 @@ import Glibc
         #expect(recover.status == 0, "\(recover.stdout)\(recover.stderr)")
         let verify = try RepairCLI.run(["verify", store] + RepairCLITests.sizes)
         #expect(verify.status == 0, "\(verify.stdout)")
-        let undo = try RepairCLI.run(["undo", salvage + "/journal.json"])
+        let undo = try RepairCLI.run(["undo", salvage + "/journal.json", "--apply"])
         #expect(undo.status == 0, "\(undo.stderr)")
         #expect(RepairCLI.snapshot(store) == damaged)
     }

@@ -115,7 +115,7 @@ enum RepairCLI {
                     case .applying: #expect(current == entry.sha256Before || now[entry.path] == final[entry.path])
                     }
                 }
-                let undo = try RepairCLI.run(["undo", journalPath])
+                let undo = try RepairCLI.run(["undo", journalPath, "--apply"])
                 #expect(undo.status == 0, "step \(step): \(undo.stderr)")
                 #expect(RepairCLI.snapshot(store) == original, "step \(step): undo did not restore the original")
             } else {

@@ -55,7 +55,7 @@ struct RecoverRepairsAndUndoRestores: DamageCheck {
             problems.append((derivedOnly ? "recover left consume queue/index damage before the log end: " : "") + problem)
         }
         if FileManager.default.fileExists(atPath: journal) {
-            let undo = try BoundedCLI.run(["undo", journal], timeout: 30)
+            let undo = try BoundedCLI.run(["undo", journal, "--apply"], timeout: 30)
             if let problem = abnormal("undo", undo, timeout: 30) { return problems + [problem] }
             if undo.result.status != 0 {
                 problems.append("undo: exit \(undo.result.status): \(undo.result.stderr.prefix(300))")

@@ -122,7 +122,7 @@ import TestSupport
         let backup = try String(contentsOfFile: store + "/config/delayOffset.json.bak", encoding: .utf8)
         #expect(backup.contains("{1:20\n"))
         // undo of the last replay's journal puts the progress file back as it was.
-        let undo = try CLI.run(["undo", dir + "/s3/journal.json"])
+        let undo = try CLI.run(["undo", dir + "/s3/journal.json", "--apply"])
         #expect(undo.status == 0, "\(undo.stdout) \(undo.stderr)")
         let restored = try String(contentsOfFile: store + "/config/delayOffset.json", encoding: .utf8)
         #expect(restored.contains("{1:20\n"))

@@ -56,7 +56,7 @@ import Testing
         if stray.setAside {
             let after = try CLI.run(["verify", store] + RepairCLITests.sizes)
             #expect(after.status == 0, "\(after.stdout)")
-            let undo = try CLI.run(["undo", salvage + "/journal.json"])
+            let undo = try CLI.run(["undo", salvage + "/journal.json", "--apply"])
             #expect(undo.status == 0, "\(undo.stderr)")
             #expect(RepairCLI.snapshot(store) == damaged)
         }

@@ -19,8 +19,10 @@ public enum JournalUndo {
     }
 
     /// Restores every file the journal touched, newest first; verifies each against its
-    /// sha256Before. Returns what was done.
-    public static func undo(journalAt journalPath: String) throws(StoreError) -> [Step] {
+    /// sha256Before. Refuses (nothing changed) when a file the repair finished has changed
+    /// since (`UndoPlan`), unless `force`: then each such file's present version is first
+    /// saved under `<salvage>/undo-displaced-<time>/`. Returns what was done.
+    public static func undo(journalAt journalPath: String, force: Bool = false) throws(StoreError) -> [Step] {
         var journal = try RepairJournal.load(journalPath)
         if journal.state == .undone { return [] }
         let root = journal.store
@@ -30,19 +32,36 @@ public enum JournalUndo {
         }
         let lock = try HeldStoreLock(storeAt: root)
         defer { lock.release() }
+        let plan = try UndoPlan(journal: journal)
+        if let changed = plan.changedSince.first, !force {
+            throw StoreError(.badData, path: changed.entry.path, Self.changedSinceMessage(changed, count: plan.changedSince.count))
+        }
+        let displaced = salvage + "/undo-displaced-" + StoreWriter.timeStamp()
         var steps: [Step] = []
         let version = journal.version
-        for entry in journal.entries.reversed() where entry.state != .pending {
+        for step in plan.steps.reversed() where step.verdict != .notApplied {
+            let entry = step.entry
             let path = root + "/" + entry.path
             let saved = entry.salvage.map { salvage + "/" + $0 }
+            let restore = step.verdict != .original
             func current() throws(StoreError) -> String? { try ContentDigest.current(entry, root: root, version: version) }
+            // A file changed after the repair (forced): its present version is kept first.
+            if step.verdict == .changedSince, entry.action != .exchangeDirectory, FileSystem.exists(path) {
+                let target = displaced + "/" + entry.path
+                try DurableFile.makeDirectories(DurableFile.parent(of: target))
+                if entry.action == .remove {
+                    try DurableFile.move(path, to: target)
+                } else {
+                    try DurableFile.copySparse(path, to: target)
+                }
+                steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)"))
+            }
             switch entry.action {
             case .replace:
-                if let saved {
-                    if try current() != entry.sha256Before {
-                        try DurableFile.replaceAtomically(path, with: FileSystem.readFile(saved))
-                        steps.append(Step(path: entry.path, action: "restored"))
-                    }
+                if !restore {
+                } else if let saved {
+                    try DurableFile.replaceAtomically(path, with: FileSystem.readFile(saved))
+                    steps.append(Step(path: entry.path, action: "restored"))
                 } else if FileSystem.exists(path) {
                     try DurableFile.remove(path)
                     steps.append(Step(path: entry.path, action: "removed (did not exist before)"))
@@ -50,7 +69,7 @@ public enum JournalUndo {
             case .resize where version >= 2:
                 // The range only: [0, rangeStart) was never written. Restoring in place is
                 // safe to repeat: a kill here leaves the journal as it was, and undo again.
-                if try current() != entry.sha256Before {
+                if restore {
                     let keep = entry.rangeStart
                     let size = entry.sizeBefore ?? keep
                     let fd = try DurableFile.open(path, O_RDWR)
@@ -69,7 +88,7 @@ public enum JournalUndo {
                     steps.append(Step(path: entry.path, action: "restored"))
                 }
             case .resize:
-                if try current() != entry.sha256Before {
+                if restore {
                     let aside = path + ".rmqstore-undo"
                     let keep = min(entry.rangeStart, entry.sizeBefore ?? 0)
                     try DurableFile.writePrefixCopy(of: path, length: keep, size: entry.sizeBefore ?? keep, to: aside)
@@ -86,14 +105,14 @@ public enum JournalUndo {
                     steps.append(Step(path: entry.path, action: "restored"))
                 }
             case .remove:
-                if !FileSystem.exists(path), let saved, FileSystem.exists(saved) {
+                if restore, !FileSystem.exists(path), let saved, FileSystem.exists(saved) {
                     try DurableFile.makeDirectories(DurableFile.parent(of: path))
                     try DurableFile.move(saved, to: path)
                     try DurableFile.syncDirectory(DurableFile.parent(of: path))
                     steps.append(Step(path: entry.path, action: "moved back"))
                 }
             case .create:
-                if FileSystem.exists(path) {
+                if restore, FileSystem.exists(path) {
                     try DurableFile.remove(path)
                     try DurableFile.syncDirectory(DurableFile.parent(of: path))
                     steps.append(Step(path: entry.path, action: "removed (created by \(journal.command))"))
@@ -103,9 +122,7 @@ public enum JournalUndo {
                 let stagingParent = DurableFile.parent(of: staging)
                 let createdParent = !FileSystem.exists(stagingParent)
                 try DurableFile.makeDirectories(stagingParent)
-                let pathDigest = try current()
-                let pathIsOld = pathDigest != nil && pathDigest == entry.sha256Before
-                if !pathIsOld {
+                if restore {
                     if let saved, FileSystem.exists(saved) {
                         if FileSystem.exists(staging) { try removeTree(staging) }
                         try DurableFile.move(saved, to: staging)
@@ -119,6 +136,14 @@ public enum JournalUndo {
                     }
                     try DurableFile.syncDirectory(DurableFile.parent(of: path))
                     steps.append(Step(path: entry.path, action: "restored directory"))
+                }
+                // What the exchange displaced: the repair's tree (made again by repeating the
+                // repair) is removed; a tree changed since (forced) is kept.
+                if step.verdict == .changedSince, FileSystem.exists(staging) {
+                    let target = displaced + "/" + entry.path
+                    try DurableFile.makeDirectories(DurableFile.parent(of: target))
+                    try DurableFile.move(staging, to: target)
+                    steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)"))
                 }
                 if FileSystem.exists(staging) { try removeTree(staging) }
                 if createdParent { try? DurableFile.removeDirectory(stagingParent) }
@@ -138,6 +163,14 @@ public enum JournalUndo {
         journal.state = .undone
         try journal.save()
         return steps
+    }
+
+    /// Why undo refuses: the first file changed after the repair, and how many there are.
+    public static func changedSinceMessage(_ step: UndoPlan.Step, count: Int) -> String {
+        let others = count > 1 ? " (and \(count - 1) more)" : ""
+        return "changed after the repair\(others): its SHA-256 is \(step.current ?? "absent"), neither the repair's result "
+            + "(\(step.entry.sha256After ?? "absent")) nor the original (\(step.entry.sha256Before ?? "absent")); undo would throw "
+            + "the later changes away, so nothing was changed (--force saves the changed versions in the salvage directory first)"
     }
 
     /// rm -r of a directory this tool created (staging).

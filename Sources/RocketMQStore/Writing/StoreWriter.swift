@@ -30,11 +30,7 @@ public struct StoreWriter {
 
     /// `STORE/../rmqstore-salvage-<UTC time>` (with a suffix when it exists already).
     public static func defaultSalvageDirectory(forStoreAt root: String) -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let stamp = "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
+        let stamp = timeStamp()
         var absolute = root
         if !absolute.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: 4096)
@@ -47,6 +43,15 @@ public struct StoreWriter {
         var n = 2
         while FileSystem.exists(candidate) { candidate = base + "-\(n)"; n += 1 }
         return candidate
+    }
+
+    /// The UTC time now as `yyyyMMdd-HHmmss` (salvage directory names).
+    static func timeStamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
     }
 
     private mutating func stepDone() {

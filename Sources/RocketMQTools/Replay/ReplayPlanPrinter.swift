@@ -121,7 +121,7 @@ public struct ReplayPlanPrinter {
                 json.endObject()
                 sink.writeLine(json.bytes)
             case .text:
-                sink.writeLine("journal: \(path) (rmqstore undo \(path) restores the previous config file)")
+                sink.writeLine("journal: \(path) (rmqstore undo \(path) --apply restores the previous config file)")
             }
         }
     }
