@@ -17,8 +17,10 @@ extension Rmqstore {
                 appended message (status, topic, queueId, queueOffset, physicalOffset, size, storeTimestamp, \
                 msgId) as soon as its put returns; refused lines print status and error. The store is opened \
                 like a broker opens it (lock, recovery, abort file) and closed cleanly at end of input. An \
-                existing store keeps its file sizes (inferred from its files). Exit status 1 when a line was \
-                refused, 75 when the store is locked.
+                existing store keeps its file sizes (inferred from its files). A store whose start would cut \
+                records (a torn tail after a crash: see `rmqstore preview`) is refused with exit 65 and left \
+                alone; `rmqstore recover` cuts them and keeps them in its salvage directory. Exit status 1 \
+                when a line was refused, 65 when the start would cut records, 75 when the store is locked.
                 """)
 
         @OptionGroup var engineArguments: EngineArguments
@@ -30,6 +32,8 @@ extension Rmqstore {
             guard let host = HostAddress(parsing: storeHost) else {
                 throw ValidationError("--store-host: expected ip:port or [ipv6]:port")
             }
+            let root = engineArguments.store
+            try rmqstore.run { try MessagePut.refuseIfStartCutsRecords(storeAt: root) }
             let store = try engineArguments.open(mustExist: false)
             let sink = LineSink()
             let summary = try rmqstore.run {

@@ -22,6 +22,25 @@ public struct MessagePut {
 
     public init(defaults: PutRequest.Defaults) { self.defaults = defaults }
 
+    /// Put opens a store the way a broker starts, recovery included. A start that would throw
+    /// records away (a crash left a torn tail, damage mid-log) is refused before anything is
+    /// opened: `rmqstore recover` cuts the same and keeps what it cuts. Nothing to check for a
+    /// path without commitlog/ (a new store).
+    public static func refuseIfStartCutsRecords(storeAt root: String) throws(StoreError) {
+        guard FileSystem.isDirectory(root + "/commitlog") else { return }
+        // A live broker's store: locked comes first (exit 75), and its files are moving anyway.
+        if let holder = StoreLock.holder(ofStoreAt: root) {
+            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder); stop it first")
+        }
+        let preview = try StartupSimulator.preview(root)
+        guard let log = preview.commitLog, log.bytesAfterCut > 0 else { return }
+        let deleted = log.deletedFiles.isEmpty ? "" : " and delete \(log.deletedFiles.count) commitlog file(s)"
+        throw StoreError(.badData, path: log.stopFile, offset: log.stopPosition,
+                         "opening the store as a broker starts (\(preview.mode.rawValue) recovery) would cut the log at "
+                         + "\(log.processOffset)\(deleted), throwing away \(log.bytesAfterCut) bytes of records (\(log.stopReason)); "
+                         + "nothing was changed: run `rmqstore recover` first, which keeps what it cuts (`rmqstore preview` for details)")
+    }
+
     /// Reads lines from `input` until end of file; blank lines are skipped.
     @discardableResult
     public func run(_ store: MessageStore, input: Int32 = 0, into sink: LineSink) throws(StoreError) -> Summary {
