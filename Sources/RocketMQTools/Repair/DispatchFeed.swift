@@ -101,12 +101,12 @@ final class DispatchFeed: @unchecked Sendable {
         sem_post(full)
     }
 
-    /// Consumer: writes every record's unit through `dispatcher` and its entries to `index`
+    /// Consumer: writes every record's unit through `dispatcher` (none: an index alone) and its entries to `index`
     /// until `finish`; after an error it keeps draining (so the producer never waits for good)
     /// and returns the error at the end. Records go in groups of up to `group`: the keys of a
     /// whole group are hashed and their slots requested from memory first, then put, so the
     /// slot misses overlap instead of coming one by one.
-    func drain(into dispatcher: StoreDispatcher, index: IndexWriter) -> StoreError? {
+    func drain(into dispatcher: StoreDispatcher?, index: IndexWriter) -> StoreError? {
         let group = 64
         var consume = 0
         var failure: StoreError?
@@ -159,7 +159,7 @@ final class DispatchFeed: @unchecked Sendable {
                     let record = buffer + item.position
                     let meta = UInt64(bitPattern: record[2])
                     do throws(StoreError) {
-                        if let opaque = UnsafeRawPointer(bitPattern: Int(record[6])) {
+                        if let opaque = UnsafeRawPointer(bitPattern: Int(record[6])), let dispatcher {
                             try dispatcher.dispatchUnit(Unmanaged<ConsumeQueueWriter>.fromOpaque(opaque), offset: record[0],
                                                         size: Int32(truncatingIfNeeded: record[5]), tagsCode: record[3],
                                                         queueOffset: record[4], storeTimestamp: record[1])

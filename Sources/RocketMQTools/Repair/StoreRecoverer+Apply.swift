@@ -195,16 +195,27 @@ extension StoreRecoverer {
         }
         if FileSystem.exists(staging + "/index") { try JournalUndo.removeTree(staging + "/index") }
         let indexLayout = StoreRebuilder(layout: layout).indexLayout ?? .default
-        let writer = IndexWriter(storeRoot: staging, layout: indexLayout)
+        // Buffered: entries written in windows, slots in private memory (no fault per page).
+        let writer = IndexWriter(storeRoot: staging, layout: indexLayout, entryBufferCapacity: 4096)
         try DurableFile.makeDirectories(staging + "/index")
         let delayLevels = layout.options.delayLevels
         let options = RecordCheckOptions(checkCRC: false, delayLevels: delayLevels, checksZeroTail: false)
-        try DispatchWalk.records(layout, options: options, toOffset: plan.endOffset) { (record, offset) throws(StoreError) -> Bool in
-            guard offset < plan.endOffset else { return false }
-            let properties = DispatchFields(record, delayLevels: delayLevels)
-            try writer.buildIndex(record, uniqKey: properties.uniqKey, keys: properties.keys)
-            return true
+        // As rebuild does: the log walked here, the keys hashed and put on a second thread.
+        let feed = DispatchFeed()
+        var indexFailure: StoreError?
+        var walked: Swift.Result<Void, StoreError> = .success(())
+        ParallelWork.run({ indexFailure = feed.drain(into: nil, index: writer) }) {
+            walked = Swift.Result { () throws(StoreError) in
+                defer { feed.finish() }
+                try DispatchWalk.records(layout, options: options, toOffset: plan.endOffset) { (record, offset) throws(StoreError) -> Bool in
+                    guard offset < plan.endOffset else { return false }
+                    feed.append(record, properties: DispatchFields(record, delayLevels: delayLevels), queue: nil)
+                    return true
+                }
+            }
         }
+        try walked.get()
+        if let indexFailure { throw indexFailure }
         writer.flush()
         writer.shutdown()
         return [StoreChange("index", .exchangeDirectory(staging: Self.stagingName + "/index"), reason: plan.indexReason ?? "rebuilt")]
