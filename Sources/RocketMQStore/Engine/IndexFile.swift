@@ -137,19 +137,25 @@ public final class IndexFile: @unchecked Sendable {
     }
 
     public func unmap() {
+        endBufferedWrites()
+        mappedFile.unmap()
+    }
+
+    /// Writes what is buffered and frees the buffers; later puts (none should come) go to the
+    /// map again. For a full file at rotation: a long build keeps no memory per finished file.
+    public func endBufferedWrites() {
         writeBufferedEntries()
         writeBufferedHead()
         if headBuffer != nil {
             writer.head = mappedFile.bytes.baseAddress!
             headBuffer = nil
+            headWrittenAt = nil
         }
         if let entryBuffer {
-            // Later puts (none should come) go to the map again.
             writer.entries = mappedFile.bytes.baseAddress! + layout.entriesStart
             writer.entriesFirst = 0
             entryBuffer.deallocate()
             self.entryBuffer = nil
         }
-        mappedFile.unmap()
     }
 }

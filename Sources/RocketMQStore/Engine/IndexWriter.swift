@@ -199,6 +199,7 @@ public final class IndexWriter: @unchecked Sendable {
         fileList.withLock { $0.append(created) }
         if let last {
             last.flush()
+            last.endBufferedWrites()
             onFullFileFlushed?(last.endTimestamp)
         }
         return created

@@ -166,8 +166,7 @@ import Testing
     }
 
     /// `IndexFileDigest` (the slots hashed from memory while they are written) gives what
-    /// hashing the finished file gives, for full files, the last one, and one whose last entry
-    /// ends in zero bytes (its previous-entry link is 0).
+    /// hashing the finished file gives, for the file being written after rotations or without.
     @Test(arguments: [149, 150, 400])
     func bufferedDigestsEqualTheFinishedFilesDigests(puts: Int) throws {
         let dir = EngineTestSupport.temporaryDirectory("buffered-append")
@@ -181,10 +180,13 @@ import Testing
                 storeTimestamp: 1_700_000_000_000 + Int64(i) * 1_000, consumeQueueOffset: Int64(i),
                 keys: "", uniqKey: "U\(i)"))
         }
-        let digests = try index.files.map { file in try #require(file.bufferedDigest()).compute() }
+        // Files filled earlier were written whole and their buffers freed at rotation.
+        let digests = try index.files.map { file in try file.bufferedDigest()?.compute() }
         #expect(digests.count == (puts + 148) / 149)
+        #expect(digests.dropLast().allSatisfy { $0 == nil })
+        let last = try #require(digests.last ?? nil)
         index.flush()
-        #expect(try index.files.map { try ContentDigest.of($0.mappedFile.path) } == digests)
+        #expect(try ContentDigest.of(index.files.last!.mappedFile.path) == last)
         index.shutdown()
     }
 }
