@@ -43,6 +43,23 @@ public struct IndexKey: Sendable, Hashable {
         normalizedHash(JavaString.hashCode(continuing: topicPrefix, utf8: key))
     }
 
+    /// The hashes of a record's index keys in the order `IndexService.buildIndex` puts them:
+    /// UNIQ_KEY, then each non-empty token of KEYS split at spaces, each `topic#key` continued
+    /// from `topicPrefixHash(topic)`. The one split every writer and checker of the index uses.
+    @inlinable
+    public static func forEachHash<E: Error>(
+        topicPrefix: Int32, uniqueKey: UnsafeRawBufferPointer?, keys: UnsafeRawBufferPointer?,
+        _ body: (Int32) throws(E) -> Void
+    ) throws(E) {
+        if let uniqueKey { try body(hash(topicPrefix: topicPrefix, key: uniqueKey)) }
+        guard let keys, keys.count > 0 else { return }
+        var start = 0
+        for i in 0...keys.count where i == keys.count || keys[i] == 0x20 {
+            if i > start { try body(hash(topicPrefix: topicPrefix, key: UnsafeRawBufferPointer(rebasing: keys[start..<i]))) }
+            start = i + 1
+        }
+    }
+
     /// `indexKeyHashMethod`: Math.abs, then Int32.min (still negative) becomes 0.
     public static func normalizedHash(_ javaHash: Int32) -> Int32 {
         javaHash == Int32.min ? 0 : abs(javaHash)

@@ -104,19 +104,8 @@ public final class IndexWriter: @unchecked Sendable {
         if offset < file.endPhyOffset { return }
         guard view.transactionType != .rollback, view.propertiesLength > 0 else { return }
         let timestamp = view.storeTimestamp
-        let prefix = IndexKey.topicPrefixHash(view.topicBytes)
-        if let uniqKey {
-            file = try putKey(file, IndexKey.hash(topicPrefix: prefix, key: uniqKey), offset, timestamp)
-        }
-        if let keys, keys.count > 0 {
-            var start = 0
-            for i in 0...keys.count where i == keys.count || keys[i] == 0x20 {
-                if i > start {
-                    let key = UnsafeRawBufferPointer(rebasing: keys[start..<i])
-                    file = try putKey(file, IndexKey.hash(topicPrefix: prefix, key: key), offset, timestamp)
-                }
-                start = i + 1
-            }
+        try IndexKey.forEachHash(topicPrefix: IndexKey.topicPrefixHash(view.topicBytes), uniqueKey: uniqKey, keys: keys) {
+            (hash) throws(StoreError) in file = try putKey(file, hash, offset, timestamp)
         }
     }
 

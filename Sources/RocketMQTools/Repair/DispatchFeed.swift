@@ -138,22 +138,11 @@ final class DispatchFeed: @unchecked Sendable {
                     let topic = UnsafeRawBufferPointer(start: bytes, count: topicCount)
                     bytes += topicCount
                     let first = n
-                    let prefix = IndexKey.topicPrefixHash(topic)
-                    if uniqCount > 0 {
-                        hashes[n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(start: bytes, count: uniqCount - 1)))
+                    let uniq = uniqCount > 0 ? UnsafeRawBufferPointer(start: bytes, count: uniqCount - 1) : nil
+                    let keys = keysCount > 0 ? UnsafeRawBufferPointer(start: bytes + max(uniqCount - 1, 0), count: keysCount) : nil
+                    IndexKey.forEachHash(topicPrefix: IndexKey.topicPrefixHash(topic), uniqueKey: uniq, keys: keys) { hash in
+                        hashes[n] = Int64(hash)
                         n += 1
-                        bytes += uniqCount - 1
-                    }
-                    if keysCount > 0 {
-                        let keys = UnsafeRawBufferPointer(start: bytes, count: keysCount)
-                        var start = 0
-                        for i in 0...keysCount where i == keysCount || keys[i] == 0x20 {
-                            if i > start {
-                                hashes[n] = Int64(IndexKey.hash(topicPrefix: prefix, key: UnsafeRawBufferPointer(rebasing: keys[start..<i])))
-                                n += 1
-                            }
-                            start = i + 1
-                        }
                     }
                     for k in first..<n { index.prefetchSlot(keyHash: hashes[k]) }
                     records.append((position, first, n - first))

@@ -14,14 +14,6 @@ extension IndexVerifier {
                           into hashes: inout [Int32]) {
         // Java hash of "topic#" once; each key continues from it (JavaString: eight ASCII
         // bytes a step, the decoding path otherwise).
-        let prefix = IndexKey.topicPrefixHash(topic)
-        func hash(_ key: UnsafeRawBufferPointer) -> Int32 { IndexKey.hash(topicPrefix: prefix, key: key) }
-        if let uniqueKey { hashes.append(hash(uniqueKey)) }
-        guard let keys else { return }
-        var start = 0
-        for i in 0...keys.count where i == keys.count || keys[i] == 0x20 {
-            if i > start { hashes.append(hash(UnsafeRawBufferPointer(rebasing: keys[start..<i]))) }
-            start = i + 1
-        }
+        IndexKey.forEachHash(topicPrefix: IndexKey.topicPrefixHash(topic), uniqueKey: uniqueKey, keys: keys) { hashes.append($0) }
     }
 }
