@@ -24,7 +24,8 @@ extension Rmqstore {
                 wrote. Every file it lists is restored from the salvage copy (whole files moved back, cut \
                 ranges written back, created files removed, swapped directories swapped back) and checked \
                 against the SHA-256 recorded before the repair. Works also after a repair was killed \
-                half-way: files still in their original state are left alone.
+                half-way (files still in their original state are left alone), and after an undo was: \
+                undo again finishes it.
 
                 Without --apply the plan is printed and nothing changes: each file is "restore" (as the \
                 repair left it), "original" (already as before) or "changed-since". A file the repair \
@@ -95,6 +96,8 @@ extension Rmqstore {
             let summary: String
             if plan.isUndone {
                 summary = "already undone: nothing to do"
+            } else if plan.isInterruptedUndo {
+                summary = "an undo was stopped half-way: \(plan.restores.count) file(s) left to restore; add --apply to finish it"
             } else if changed > 0 && !force {
                 summary = "refused: \(changed) file(s) changed after the \(plan.journal.command); nothing changed (--force saves them first)"
             } else if plan.restores.isEmpty {

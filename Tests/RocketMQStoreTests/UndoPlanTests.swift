@@ -91,4 +91,22 @@ import Testing
         _ = try JournalUndo.undo(journalAt: salvage + "/journal.json")
         #expect(try TempStore.snapshot(store) == before)
     }
+
+    /// An undo stopped half-way through writing a cut range back leaves it neither old nor new;
+    /// the journal says `undoing`, so undo again finishes it instead of refusing.
+    @Test func anUndoStoppedHalfWayIsFinished() throws {
+        let (store, salvage, before) = try Self.repaired()
+        var journal = try RepairJournal.load(salvage + "/journal.json")
+        let original = Array(before[Self.last]!)
+        try Self.overwrite(store + "/" + Self.last, at: 1000, with: Array(original[1000..<1100]))
+        #expect(try UndoPlan(journal: journal).steps[0].verdict == .changedSince)
+        journal.state = .undoing
+        try journal.save()
+        let plan = try UndoPlan(journalAt: salvage + "/journal.json")
+        #expect(plan.isInterruptedUndo)
+        #expect(plan.changedSince.isEmpty)
+        _ = try JournalUndo.undo(journalAt: salvage + "/journal.json")
+        #expect(try TempStore.snapshot(store) == before)
+        #expect(try RepairJournal.load(salvage + "/journal.json").state == .undone)
+    }
 }

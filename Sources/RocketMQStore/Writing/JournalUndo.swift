@@ -36,6 +36,11 @@ public enum JournalUndo {
         if let changed = plan.changedSince.first, !force {
             throw StoreError(.badData, path: changed.entry.path, Self.changedSinceMessage(changed, count: plan.changedSince.count))
         }
+        // From here files change: a stopped undo must be finishable by undo again.
+        if journal.state != .undoing {
+            journal.state = .undoing
+            try journal.save()
+        }
         let displaced = salvage + "/undo-displaced-" + StoreWriter.timeStamp()
         var steps: [Step] = []
         let version = journal.version

@@ -8,7 +8,9 @@ import RocketMQFormat
 public struct RepairJournal: Sendable, Hashable {
     public static let fileName = "journal.json"
 
-    public enum State: String, Sendable { case planned, applying, complete, undone }
+    /// `undoing`: an undo checked every file and began restoring; if it was stopped, the files
+    /// it had begun on may be neither old nor new, and undo again finishes them.
+    public enum State: String, Sendable { case planned, applying, complete, undoing, undone }
 
     public enum Action: String, Sendable {
         /// The whole file replaced by new bytes; the salvage holds the whole original.

@@ -5,7 +5,8 @@
 // the file changed after the repair: a broker ran on the store, or another repair did. Putting
 // the old bytes back would then throw those later writes away, so undo refuses unless forced,
 // and forced it first saves the files it would overwrite. An entry the repair was killed in the
-// middle of (`applying`) may be in any state: its restore is the point of the journal.
+// middle of (`applying`) may be in any state: its restore is the point of the journal. So may
+// every entry of an undo that was itself stopped (`undoing`): it had checked them all first.
 
 public struct UndoPlan: Sendable {
     public enum Verdict: String, Sendable {
@@ -33,6 +34,8 @@ public struct UndoPlan: Sendable {
     public var restores: [Step] { steps.filter { $0.verdict == .restore || $0.verdict == .changedSince } }
     public var changedSince: [Step] { steps.filter { $0.verdict == .changedSince } }
     public var isUndone: Bool { journal.state == .undone }
+    /// An undo began restoring and was stopped: undo again finishes it.
+    public var isInterruptedUndo: Bool { journal.state == .undoing }
 
     /// Judges every entry of `journal` against the store at `journal.store` (hashing what it
     /// touched; the caller holds the store lock when it goes on to undo).
@@ -49,7 +52,7 @@ public struct UndoPlan: Sendable {
             let verdict: Verdict
             if current == entry.sha256Before {
                 verdict = .original
-            } else if entry.state == .applying || current == entry.sha256After {
+            } else if entry.state == .applying || journal.state == .undoing || current == entry.sha256After {
                 verdict = .restore
             } else {
                 verdict = .changedSince
