@@ -129,4 +129,36 @@ enum RepairCLI {
         }
         #expect(step > 5, "fewer write steps than expected")
     }
+
+    /// Kills `undo --apply` after its write step 1, 2, … until it completes. After every kill
+    /// each file is the repaired or the original version (a cut range written back in place may
+    /// be between), and `undo --apply` again finishes the job: the original bytes, every one.
+    @Test(arguments: ["rocketmq-4.9.8/corrupt_a_torn_tail_zeroed", "rocketmq-4.9.8/crash_killed"])
+    func undoKilledAtEveryStepIsFinishedByUndoAgain(_ scenario: String) throws {
+        let original = RepairCLI.snapshot(Fixtures.store(scenario))
+        var step = 1
+        var repaired: [String: Data] = [:]
+        while step < 100 {
+            let store = try copyStore(scenario)
+            let salvage = store + "/../salvage"
+            let recover = try RepairCLI.run(["recover", store, "--apply", "--salvage-dir", salvage] + Self.sizes)
+            #expect(recover.status == 0, "\(recover.stdout)\(recover.stderr)")
+            if repaired.isEmpty { repaired = RepairCLI.snapshot(store) }
+            let journal = salvage + "/journal.json"
+            let killed = try RepairCLI.run(["undo", journal, "--apply"], environment: ["RMQSTORE_CRASH_AFTER_UNDO_STEP": String(step)])
+            let now = RepairCLI.snapshot(store).filter { !$0.key.hasPrefix(".rmqstore-staging-") }
+            for (path, bytes) in now where !path.hasPrefix("index/") && !path.hasPrefix("commitlog/") {
+                #expect(bytes == original[path] || bytes == repaired[path], "step \(step): \(path) is neither old nor new")
+            }
+            let again = try RepairCLI.run(["undo", journal, "--apply"])
+            #expect(again.status == 0, "step \(step): \(again.stdout)\(again.stderr)")
+            #expect(RepairCLI.snapshot(store) == original, "step \(step): undo again did not restore the original")
+            if !killed.signaled {
+                #expect(killed.status == 0)
+                break
+            }
+            step += 1
+        }
+        #expect(step > 3, "fewer undo steps than expected")
+    }
 }

@@ -41,6 +41,8 @@ public enum JournalUndo {
             journal.state = .undoing
             try journal.save()
         }
+        var crash = CrashHook()
+        crash.stepDone()
         let displaced = salvage + "/undo-displaced-" + StoreWriter.timeStamp()
         var steps: [Step] = []
         let version = journal.version
@@ -83,6 +85,7 @@ public enum JournalUndo {
                     guard ftruncate(fd, off_t(min(keep, size))) == 0, ftruncate(fd, off_t(size)) == 0 else {
                         throw StoreError(.io, path: path, "cannot set length \(size)")
                     }
+                    crash.stepDone()
                     if let saved {
                         let input = try DurableFile.open(saved, O_RDONLY)
                         defer { close(input) }
@@ -131,6 +134,7 @@ public enum JournalUndo {
                     if let saved, FileSystem.exists(saved) {
                         if FileSystem.exists(staging) { try removeTree(staging) }
                         try DurableFile.move(saved, to: staging)
+                        crash.stepDone()
                     }
                     if FileSystem.exists(staging) && FileSystem.exists(path) {
                         try DurableFile.exchange(staging, path)
@@ -159,6 +163,7 @@ public enum JournalUndo {
                 throw StoreError(.badData, path: entry.path,
                                  "after undo the SHA-256 is \(restored ?? "absent"), expected \(entry.sha256Before ?? "absent"): salvage copy incomplete?")
             }
+            crash.stepDone()
         }
         // Scratch directories a killed repair left behind are ours: they go too.
         for entry in try FileSystem.list(root) where entry.kind == .directory && entry.name.hasPrefix(stagingPrefix) {
@@ -185,5 +190,17 @@ public enum JournalUndo {
             if entry.kind == .directory { try removeTree(child) } else { try DurableFile.remove(child) }
         }
         try DurableFile.removeDirectory(path)
+    }
+
+    /// `RMQSTORE_CRASH_AFTER_UNDO_STEP=n` kills the process after undo's n-th write step: how the
+    /// kill tests stop an undo half-way (as `StoreWriter`'s RMQSTORE_CRASH_AFTER_STEP a repair).
+    struct CrashHook {
+        private let after = getenv("RMQSTORE_CRASH_AFTER_UNDO_STEP").flatMap { Int(String(cString: $0)) }
+        private var done = 0
+
+        mutating func stepDone() {
+            done += 1
+            if let after, done == after { kill(getpid(), SIGKILL) }
+        }
     }
 }
