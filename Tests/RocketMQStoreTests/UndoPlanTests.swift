@@ -109,4 +109,15 @@ import Testing
         #expect(try TempStore.snapshot(store) == before)
         #expect(try RepairJournal.load(salvage + "/journal.json").state == .undone)
     }
+
+    /// The salvage directory moved elsewhere before the undo: its copies are found where the
+    /// journal is, not where it was written.
+    @Test func aMovedSalvageDirectoryStillUndoes() throws {
+        let (store, salvage, before) = try Self.repaired()
+        let moved = DurableFile.parent(of: store) + "/elsewhere"
+        try FileManager.default.moveItem(atPath: salvage, toPath: moved)
+        _ = try JournalUndo.undo(journalAt: moved + "/journal.json")
+        #expect(try TempStore.snapshot(store) == before)
+        #expect(!FileManager.default.fileExists(atPath: salvage))
+    }
 }

@@ -124,8 +124,12 @@ public struct RepairJournal: Sendable, Hashable {
         }
     }
 
+    /// The journal at `path`. Its salvage directory is the one it is in, whatever it records:
+    /// an operator may have moved the directory (to another disk, say) before an undo.
     public static func load(_ path: String) throws(StoreError) -> RepairJournal {
-        try RepairJournal(parsing: FileSystem.readFile(path), path: path)
+        var journal = try RepairJournal(parsing: FileSystem.readFile(path), path: path)
+        journal.salvageDirectory = DurableFile.parent(of: path)
+        return journal
     }
 
     /// Writes the journal atomically into its salvage directory.
