@@ -42,4 +42,15 @@ public struct IndexFileDigest: @unchecked Sendable {
         digest.skipZeros(Int64(fileSize - max(position, head.count)))
         return digest.finalize(size: Int64(fileSize))
     }
+
+    /// `ContentDigest.tree(directory)`, with the files of `digests` (path → digest, from
+    /// `IndexWriter.bufferedDigests`) hashed this way and any other file read.
+    public static func tree(_ directory: String, with digests: [String: IndexFileDigest]) throws(StoreError) -> String {
+        var known: [String: String] = [:]
+        for (path, digest) in digests { known[path] = try digest.compute() }
+        return try ContentDigest.tree(directory) { (path) throws(StoreError) in
+            if let digest = known[path] { return digest }
+            return try ContentDigest.of(path) ?? "-"
+        }
+    }
 }

@@ -206,6 +206,13 @@ public final class IndexWriter: @unchecked Sendable {
 
     /// Forces every file (the engine does this at close; 4.9.8 leaves it to the OS).
     public func flush() { for file in files { file.flush() } }
+    /// `IndexFile.bufferedDigest` of every file still buffering, by path: for hashing the
+    /// directory on another thread while `startWriteback` or `flush` writes the slots.
+    public func bufferedDigests() -> [String: IndexFileDigest] {
+        var digests: [String: IndexFileDigest] = [:]
+        for file in files { if let digest = file.bufferedDigest() { digests[file.mappedFile.path] = digest } }
+        return digests
+    }
     /// `MappedFile.startWriteback` for every file (then `flush` waits less).
     public func startWriteback() { for file in files { file.startWriteback() } }
 

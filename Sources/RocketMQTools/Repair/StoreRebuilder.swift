@@ -171,7 +171,7 @@ public struct StoreRebuilder {
         // (the CPU part of the flush), then waits for the writes and hashes the queues.
         var queueTree: Swift.Result<String, StoreError> = .success("")
         var indexTree: Swift.Result<String, StoreError> = .success("")
-        let indexDigests = index?.files.compactMap { file in file.bufferedDigest().map { (file.mappedFile.path, $0) } } ?? []
+        let indexDigests = index?.bufferedDigests() ?? [:]
         let flushAndHashQueues = {
             index?.startWriteback()
             dispatcher.startWriteback()
@@ -185,13 +185,8 @@ public struct StoreRebuilder {
             let indexPath = stagedPaths[1]
             ParallelWork.run({
                 indexTree = Swift.Result { () throws(StoreError) in
-                    var digests: [String: String] = [:]
-                    for (path, digest) in indexDigests { digests[path] = try digest.compute() }
                     try DurableFile.makeDirectories(indexPath)
-                    return try ContentDigest.tree(indexPath) { (path) throws(StoreError) in
-                        if let known = digests[path] { return known }
-                        return try ContentDigest.of(path) ?? "-"
-                    }
+                    return try IndexFileDigest.tree(indexPath, with: indexDigests)
                 }
             }, whileDoing: flushAndHashQueues)
         } else {

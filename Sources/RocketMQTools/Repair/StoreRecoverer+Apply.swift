@@ -218,19 +218,12 @@ extension StoreRecoverer {
         if let indexFailure { throw indexFailure }
         // The journal's digests of both trees: the new one from the buffered slots in memory
         // (`IndexFileDigest`) while the flush writes them, the old one meanwhile here.
-        let digests = writer.files.compactMap { file in file.bufferedDigest().map { (file.mappedFile.path, $0) } }
+        let digests = writer.bufferedDigests()
         let stagedIndex = staging + "/index"
         var after: Swift.Result<String, StoreError> = .success("")
         var before: Swift.Result<TreeDigest, StoreError>?
         ParallelWork.run({
-            after = Swift.Result { () throws(StoreError) in
-                var known: [String: String] = [:]
-                for (path, digest) in digests { known[path] = try digest.compute() }
-                return try ContentDigest.tree(stagedIndex) { (path) throws(StoreError) in
-                    if let digest = known[path] { return digest }
-                    return try ContentDigest.of(path) ?? "-"
-                }
-            }
+            after = Swift.Result { () throws(StoreError) in try IndexFileDigest.tree(stagedIndex, with: digests) }
         }) {
             writer.flush()
             before = Swift.Result { () throws(StoreError) in try TreeDigest(of: layout.root + "/index") }
