@@ -64,15 +64,16 @@ public enum JournalUndo {
                 steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)"))
             }
             switch entry.action {
-            case .replace:
-                if !restore {
-                } else if let saved {
+            case .replace where restore:
+                if let saved {
                     try DurableFile.replaceAtomically(path, with: FileSystem.readFile(saved))
                     steps.append(Step(path: entry.path, action: "restored"))
                 } else if FileSystem.exists(path) {
                     try DurableFile.remove(path)
                     steps.append(Step(path: entry.path, action: "removed (did not exist before)"))
                 }
+            case .replace:
+                break
             case .resize where version >= 2:
                 // The range only: [0, rangeStart) was never written. Restoring in place is
                 // safe to repeat: a kill here leaves the journal as it was, and undo again.
