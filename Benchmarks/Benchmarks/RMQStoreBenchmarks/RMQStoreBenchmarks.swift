@@ -133,6 +133,9 @@ nonisolated(unsafe) let rebuildScenario: RepairScenario = {
 nonisolated(unsafe) let recoverScenario: RepairScenario = {
     do { return try RepairScenarios.recover(from: store.summary) } catch { fatalError("cannot prepare the recover store: \(error)") }
 }()
+nonisolated(unsafe) let recoverWithoutIndexScenario: RepairScenario = {
+    do { return try RepairScenarios.recover(from: store.summary, indexLost: true) } catch { fatalError("cannot prepare the recover store: \(error)") }
+}()
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -176,6 +179,9 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("recover --apply") { benchmark in
         try repair(benchmark, recoverScenario, expected: store.summary.messages - 1)  // the damaged last record is cut
+    }
+    Benchmark("recover --apply (index lost)") { benchmark in
+        try repair(benchmark, recoverWithoutIndexScenario, expected: store.summary.messages - 1)
     }
     if CRC32.isISALAvailable {
         Benchmark("crc32 (isal)") { benchmark in

@@ -8,6 +8,7 @@
 //   a kill: `recover --apply` checks every record's CRC, cuts the log after the last valid one,
 //   cuts the queue unit and index entries that point past it and removes `abort` (RocketMQ's
 //   abnormal recovery with CRC: 4.4–8.0 s). Each pass is undone from its journal afterwards.
+//   A second form has `index/` lost as well: recover then rebuilds the whole index.
 //
 // Commitlog files are hard links, but the one recover cuts is a copy of its data.
 
@@ -60,9 +61,10 @@ public enum RepairScenarios {
             reset: { _, _ in })
     }
 
-    /// `rmqstore recover --apply` after a kill that tore the last record.
-    public static func recover(from summary: StoreGenerator.Summary) throws -> RepairScenario {
-        let root = summary.root + "-recover"
+    /// `rmqstore recover --apply` after a kill that tore the last record; `indexLost`: and with
+    /// `index/` gone, so that recover rebuilds the whole index from the log.
+    public static func recover(from summary: StoreGenerator.Summary, indexLost: Bool = false) throws -> RepairScenario {
+        let root = summary.root + (indexLost ? "-recover-noindex" : "-recover")
         try removeTree(root)
         let source = try StoreLayout.discover(summary.root)
         let files = source.commitLogFiles
@@ -73,7 +75,7 @@ public enum RepairScenarios {
         }
         // The file recover cuts: its data copied, at full (sparse) size.
         try DurableFile.copySparse(last.path, to: root + "/commitlog/" + last.name, sync: false)
-        for directory in ["consumequeue", "index"] {
+        for directory in indexLost ? ["consumequeue"] : ["consumequeue", "index"] {
             try run("/bin/cp", ["-r", "--sparse=always", summary.root + "/" + directory, root + "/" + directory])
         }
         try copy(summary.root + "/checkpoint", to: root + "/checkpoint")
@@ -96,6 +98,7 @@ public enum RepairScenarios {
             root: root, salvage: root + "-salvage",
             prepare: { root, salvage in
                 try removeTree(salvage)
+                if indexLost { try removeTree(root + "/index") }
                 let abort = open(root + "/abort", O_WRONLY | O_CREAT, 0o644)
                 guard abort >= 0 else { throw ScenarioError("cannot create abort") }
                 close(abort)

@@ -345,6 +345,10 @@ if filters.isEmpty || filters.contains(where: { "recover --apply".contains($0) }
     // The last record is damaged: recover keeps the others.
     benchmarks.append(Benchmark(repair: "recover --apply", try RepairScenarios.recover(from: store), expected: store.messages - 1))
 }
+if filters.isEmpty || filters.contains(where: { "recover --apply (index lost)".contains($0) }) {
+    benchmarks.append(Benchmark(repair: "recover --apply (index lost)", try RepairScenarios.recover(from: store, indexLost: true),
+                                expected: store.messages - 1))
+}
 if !filters.isEmpty {
     benchmarks = benchmarks.filter { bench in filters.contains { bench.name.contains($0) } }
 }
