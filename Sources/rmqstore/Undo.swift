@@ -69,8 +69,9 @@ extension Rmqstore {
                 for step in steps {
                     emit("undo", [("path", .string(step.path)), ("action", .string(step.action))], text: "\(step.action): \(step.path)")
                 }
-                emit("summary", [("restored", .integer(Int64(steps.count))), ("exitCode", .integer(0))],
-                     text: "undo complete: \(steps.count) file(s) restored, every file matches its recorded SHA-256")
+                let restored = steps.filter(\.restoresFile).count
+                emit("summary", [("restored", .integer(Int64(restored))), ("exitCode", .integer(0))],
+                     text: "undo complete: \(restored) file(s) restored, every file matches its recorded SHA-256")
                 sink.flush()
                 return
             }

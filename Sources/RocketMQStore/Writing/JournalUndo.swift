@@ -16,6 +16,8 @@ public enum JournalUndo {
     public struct Step: Sendable {
         public var path: String
         public var action: String
+        /// A file put back (not a changed version saved aside, nor scratch space removed).
+        public var restoresFile = true
     }
 
     /// Restores every file the journal touched, newest first; verifies each against its
@@ -61,7 +63,7 @@ public enum JournalUndo {
                 } else {
                     try DurableFile.copySparse(path, to: target)
                 }
-                steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)"))
+                steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)", restoresFile: false))
             }
             switch entry.action {
             case .replace where restore:
@@ -153,7 +155,7 @@ public enum JournalUndo {
                     let target = displaced + "/" + entry.path
                     try DurableFile.makeDirectories(DurableFile.parent(of: target))
                     try DurableFile.move(staging, to: target)
-                    steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)"))
+                    steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)", restoresFile: false))
                 }
                 if FileSystem.exists(staging) { try removeTree(staging) }
                 if createdParent { try? DurableFile.removeDirectory(stagingParent) }
@@ -169,7 +171,7 @@ public enum JournalUndo {
         // Scratch directories a killed repair left behind are ours: they go too.
         for entry in try FileSystem.list(root) where entry.kind == .directory && entry.name.hasPrefix(stagingPrefix) {
             try removeTree(root + "/" + entry.name)
-            steps.append(Step(path: entry.name, action: "removed staging directory"))
+            steps.append(Step(path: entry.name, action: "removed staging directory", restoresFile: false))
         }
         journal.state = .undone
         try journal.save()
