@@ -12,7 +12,7 @@ extension Rmqstore {
                 for normal and committed records, index entries for UNIQ_KEY and KEYS) into a staging \
                 directory inside the store, then swaps the new consumequeue/ and index/ in atomically \
                 (renameat2 exchange); the old directories go to the salvage directory with a journal, so \
-                `rmqstore undo JOURNAL` puts them back. The checkpoint's logicsMsgTimestamp and \
+                `rmqstore undo JOURNAL --apply` puts them back. The checkpoint's logicsMsgTimestamp and \
                 indexMsgTimestamp are updated. With --topic only that topic's queues are rebuilt (the \
                 index, shared by all topics, is left alone).
 

@@ -37,7 +37,7 @@ extension Rmqstore {
 
                 Without --apply the plan is printed and nothing changes. With --apply everything cut or \
                 overwritten is first saved to the salvage directory with a journal (`rmqstore undo \
-                JOURNAL` restores the store exactly); every file is replaced atomically; the store lock is \
+                JOURNAL --apply` restores the store exactly); every file is replaced atomically; the store lock is \
                 taken like a broker (exit 75 when it is held). --preview prints what a RocketMQ broker \
                 would do with the store instead (as `rmqstore preview`).
 

@@ -50,7 +50,7 @@ extension Rmqstore.Replay {
                 by TIME; --level: one level) into their real topic and queue as the broker's schedule service \
                 rebuilds them (stored property string unchanged, new store time and queue offset, dispatched \
                 to consume queue and index), then advances config/delayOffset.json atomically (old file saved \
-                with a journal: `rmqstore undo` restores it). Never delivers a message twice: one whose copy is \
+                with a journal: `rmqstore undo JOURNAL --apply` restores it). Never delivers a message twice: one whose copy is \
                 already in the real topic counts as delivered. Refuses a locked store (75) and one not shut \
                 down cleanly (`abort` present: run `rmqstore recover` first).
                 Exit status: 0 nothing (left) to deliver; 1 dry run with deliveries pending; 64 usage; \
