@@ -35,12 +35,7 @@ extension Rmqstore {
             let sink = LineSink()
             let json = mutation.format == .json
             func emit(_ type: String, _ members: [(String, JSONValue)], text: String) {
-                if json {
-                    sink.writeLine(JSONWriter.string(.object([JSONMember(key: "type", value: .string(type))]
-                        + members.map { JSONMember(key: $0.0, value: $0.1) }), style: .compact))
-                } else {
-                    sink.writeLine(text)
-                }
+                sink.writeReport(type, members, text: text, json: json)
             }
             // With --apply the plan comes from the same walk that rebuilds (one pass over the log).
             let salvage = mutation.salvageDir ?? StoreWriter.defaultSalvageDirectory(forStoreAt: layout.root)

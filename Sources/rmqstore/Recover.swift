@@ -66,12 +66,7 @@ extension Rmqstore {
             let sink = LineSink()
             let json = mutation.format == .json
             func emit(_ type: String, _ members: [(String, JSONValue)], text: String) {
-                if json {
-                    sink.writeLine(JSONWriter.string(.object([JSONMember(key: "type", value: .string(type))]
-                        + members.map { JSONMember(key: $0.0, value: $0.1) }), style: .compact))
-                } else {
-                    sink.writeLine(text)
-                }
+                sink.writeReport(type, members, text: text, json: json)
             }
             var plan: RecoveryPlan
             var result: StoreRecoverer.Result?

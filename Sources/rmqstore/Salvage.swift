@@ -53,12 +53,7 @@ extension Rmqstore {
             let report = try withStoreErrors { try StoreSalvager(layout: layout, output: output, renumber: renumber).run() }
             let sink = LineSink()
             func emit(_ type: String, _ members: [(String, JSONValue)], text: String) {
-                if format == .json {
-                    sink.writeLine(JSONWriter.string(.object([JSONMember(key: "type", value: .string(type))]
-                        + members.map { JSONMember(key: $0.0, value: $0.1) }), style: .compact))
-                } else {
-                    sink.writeLine(text)
-                }
+                sink.writeReport(type, members, text: text, json: format == .json)
             }
             for lost in report.lost {
                 emit("lost", [("physicalOffset", .integer(lost.physicalOffset)), ("totalSize", .integer(Int64(lost.totalSize))),

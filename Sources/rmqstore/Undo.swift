@@ -56,12 +56,7 @@ extension Rmqstore {
             let sink = LineSink()
             let json = format == .json
             func emit(_ type: String, _ members: [(String, JSONValue)], text: String) {
-                if json {
-                    sink.writeLine(JSONWriter.string(.object([JSONMember(key: "type", value: .string(type))]
-                        + members.map { JSONMember(key: $0.0, value: $0.1) }), style: .compact))
-                } else {
-                    sink.writeLine(text)
-                }
+                sink.writeReport(type, members, text: text, json: json)
             }
             if apply {
                 let force = self.force

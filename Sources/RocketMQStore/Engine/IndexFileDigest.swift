@@ -20,26 +20,16 @@ public struct IndexFileDigest: @unchecked Sendable {
     let entriesEnd: Int
     let fileSize: Int
 
-    /// The digest `ContentDigest.of(path)` gives once the header and slots are written.
+    /// The digest `ContentDigest.of(path)` gives once the header and slots are written. Streamed
+    /// (`StreamedFileDigest` finds where the data ends as it goes): the entries, just written,
+    /// are read once, with no SEEK_DATA walk over their not yet allocated pages.
     public func compute() throws(StoreError) -> String {
         let fd = try FileSystem.openForReading(path)
         defer { close(fd) }
         var digest = StreamedFileDigest()
         digest.update(head)
-        let chunkSize = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
-        defer { buffer.deallocate() }
-        var position = head.count
-        while position < entriesEnd {
-            let count = min(chunkSize, entriesEnd - position)
-            let read = try FileSystem.readFully(fd, path: path, into: buffer, count: count, at: Int64(position))
-            guard read == count else {
-                throw StoreError(.io, path: path, offset: Int64(position + read), "the file ends before its index entries do")
-            }
-            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            position += count
-        }
-        digest.skipZeros(Int64(fileSize - max(position, head.count)))
+        try ContentDigest.read(fd, Int64(head.count)..<Int64(max(entriesEnd, head.count)), path: path) { digest.update($0) }
+        digest.skipZeros(Int64(fileSize - max(entriesEnd, head.count)))
         return digest.finalize(size: Int64(fileSize))
     }
 

@@ -71,25 +71,32 @@ public enum ContentDigest {
     /// SHA-256 of [from, to), holes fed as zeros without reading them.
     static func hash(_ fd: Int32, from: Int64, to: Int64, path: String, into hasher: inout SHA256.Hasher) throws(StoreError) {
         var position = from
-        // Read, not mapped: a pass over just-written files (a rebuild's new trees) costs a copy
-        // from the page cache this way, against a fault per 64 KiB and an unmap per page.
+        for extent in dataExtents(fd, from: from, to: to) {
+            hasher.updateWithZeros(extent.lowerBound - position)
+            try read(fd, extent, path: path) { hasher.update($0) }
+            position = extent.upperBound
+        }
+        hasher.updateWithZeros(to - position)
+    }
+
+    /// Reads `range` of `fd` front to back, 1 MiB at a time, handing each piece to `body`.
+    /// Read, not mapped: a pass over just-written files (a rebuild's new trees) costs a copy
+    /// from the page cache this way, against a fault per 64 KiB and an unmap per page.
+    static func read(_ fd: Int32, _ range: Range<Int64>, path: String,
+                     _ body: (UnsafeRawBufferPointer) -> Void) throws(StoreError) {
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 4096)
         defer { buffer.deallocate() }
-        for extent in dataExtents(fd, from: from, to: to) {
-            hasher.updateWithZeros(extent.lowerBound - position)
-            position = extent.lowerBound
-            while position < extent.upperBound {
-                let want = Int(min(Int64(chunk), extent.upperBound - position))
-                let got = try FileSystem.readFully(fd, path: path, into: buffer, count: want, at: position)
-                guard got == want else {
-                    throw StoreError(.io, path: path, offset: position + Int64(got), "file ended while being hashed (expected \(want) more bytes)")
-                }
-                hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
-                position += Int64(got)
+        var position = range.lowerBound
+        while position < range.upperBound {
+            let want = Int(min(Int64(chunk), range.upperBound - position))
+            let got = try FileSystem.readFully(fd, path: path, into: buffer, count: want, at: position)
+            guard got == want else {
+                throw StoreError(.io, path: path, offset: position + Int64(got), "file ended while being hashed (expected \(want) more bytes)")
             }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+            position += Int64(got)
         }
-        hasher.updateWithZeros(to - position)
     }
 
     /// The data extents of [from, to) of the file at `path` (holes left out): scanners skip
