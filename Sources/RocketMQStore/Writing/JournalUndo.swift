@@ -29,9 +29,7 @@ public enum JournalUndo {
         if journal.state == .undone { return [] }
         let root = journal.store
         let salvage = journal.salvageDirectory
-        if let holder = StoreLock.holder(ofStoreAt: root) {
-            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder); stop it first")
-        }
+        try StoreLock.refuseIfHeld(storeAt: root)
         let lock = try HeldStoreLock(storeAt: root)
         defer { lock.release() }
         let plan = try UndoPlan(journal: journal)
@@ -54,16 +52,16 @@ public enum JournalUndo {
             let saved = entry.salvage.map { salvage + "/" + $0 }
             let restore = step.verdict != .original
             func current() throws(StoreError) -> String? { try ContentDigest.current(entry, root: root, version: version) }
-            // A file changed after the repair (forced): its present version is kept first.
-            if step.verdict == .changedSince, entry.action != .exchangeDirectory, FileSystem.exists(path) {
+            // A version changed after the repair (forced) is kept under `displaced` first: moved
+            // when undo would move it away anyway, else copied.
+            func keepChanged(_ source: String, moving: Bool) throws(StoreError) {
                 let target = displaced + "/" + entry.path
                 try DurableFile.makeDirectories(DurableFile.parent(of: target))
-                if entry.action == .remove {
-                    try DurableFile.move(path, to: target)
-                } else {
-                    try DurableFile.copySparse(path, to: target)
-                }
+                if moving { try DurableFile.move(source, to: target) } else { try DurableFile.copySparse(source, to: target) }
                 steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)", restoresFile: false))
+            }
+            if step.verdict == .changedSince, entry.action != .exchangeDirectory, FileSystem.exists(path) {
+                try keepChanged(path, moving: entry.action == .remove)
             }
             switch entry.action {
             case .replace where restore:
@@ -151,12 +149,7 @@ public enum JournalUndo {
                 }
                 // What the exchange displaced: the repair's tree (made again by repeating the
                 // repair) is removed; a tree changed since (forced) is kept.
-                if step.verdict == .changedSince, FileSystem.exists(staging) {
-                    let target = displaced + "/" + entry.path
-                    try DurableFile.makeDirectories(DurableFile.parent(of: target))
-                    try DurableFile.move(staging, to: target)
-                    steps.append(Step(path: entry.path, action: "saved its version changed since the repair to \(target)", restoresFile: false))
-                }
+                if step.verdict == .changedSince, FileSystem.exists(staging) { try keepChanged(staging, moving: true) }
                 if FileSystem.exists(staging) { try removeTree(staging) }
                 if createdParent { try? DurableFile.removeDirectory(stagingParent) }
             }

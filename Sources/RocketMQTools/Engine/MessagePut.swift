@@ -29,9 +29,7 @@ public struct MessagePut {
     public static func refuseIfStartCutsRecords(storeAt root: String) throws(StoreError) {
         guard FileSystem.isDirectory(root + "/commitlog") else { return }
         // A live broker's store: locked comes first (exit 75), and its files are moving anyway.
-        if let holder = StoreLock.holder(ofStoreAt: root) {
-            throw StoreError(.locked, path: "lock", "store in use: the lock is held by pid \(holder); stop it first")
-        }
+        try StoreLock.refuseIfHeld(storeAt: root)
         let preview = try StartupSimulator.preview(root)
         guard let log = preview.commitLog, log.bytesAfterCut > 0 else { return }
         let deleted = log.deletedFiles.isEmpty ? "" : " and delete \(log.deletedFiles.count) commitlog file(s)"
