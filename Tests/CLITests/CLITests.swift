@@ -50,10 +50,17 @@ enum CLI {
         try runBounded(executable: binary, arguments, environment: environment, timeout: .infinity).result
     }
 
+    /// `run` with `input` on standard input (`put`'s NDJSON).
+    static func run(_ arguments: [String], input: Data) throws -> RunResult {
+        try runBounded(executable: try #require(binary, "rmqstore binary not found"), arguments, input: input, timeout: .infinity).result
+    }
+
     /// The one process runner of the CLI tests: output to files (no pipe to fill up), stdin
-    /// empty, extra environment merged in, killed after `timeout` seconds.
+    /// from a file (`input`, empty by default), extra environment merged in, killed after
+    /// `timeout` seconds.
     static func runBounded(
-        executable binary: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double
+        executable binary: String, _ arguments: [String], environment: [String: String] = [:], input: Data = Data(),
+        timeout: Double
     ) throws -> BoundedResult {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("rmqstore-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -62,6 +69,10 @@ enum CLI {
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        let inURL = tmp.appendingPathComponent("in")
+        _ = FileManager.default.createFile(atPath: inURL.path, contents: input)
+        let stdin = try FileHandle(forReadingFrom: inURL)
+        defer { try? stdin.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -70,7 +81,7 @@ enum CLI {
         }
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = stdin
         let start = Date()
         try process.run()
         var timedOut = false

@@ -2,33 +2,13 @@
 // records away it must refuse and change nothing; on one whose start cuts nothing it appends.
 
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import TestSupport
 import Testing
 
 @Suite struct PutRefusalTests {
     static let line = Data("{\"topic\":\"TopicA\",\"queueId\":0,\"body\":\"x\"}\n".utf8)
 
-    /// (status, stdout, stderr) of `put store` fed one message.
-    static func put(_ store: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        signal(SIGPIPE, SIG_IGN)  // a refusing put exits without reading its input
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(CLI.binary))
-        process.arguments = ["put", store]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        try? input.fileHandleForWriting.write(contentsOf: line)  // a refusing put may not read it
-        try input.fileHandleForWriting.close()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
+    static func put(_ store: String) throws -> RunResult { try CLI.run(["put", store], input: line) }
 
     /// A body CRC flipped in the last file: normal recovery would cut every record after it.
     @Test func aStoreWhoseStartCutsRecordsIsRefusedUntouched() throws {

@@ -7,9 +7,6 @@
 import Foundation
 import TestSupport
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite struct RebuildAgainstEngineTests {
     static let sizes = ["--commitlog-file-size", "262144", "--cq-file-size", "2000", "--index-slots", "97", "--index-entries", "500"]
@@ -24,18 +21,8 @@ import Glibc
             let body = String(repeating: "b", count: 1 + Int(rng.next() % 200))
             lines += "{\"topic\":\"T\(i % 3)\",\"queueId\":\(i % 2),\"body\":\"\(body)\",\"tags\":\"t\(i % 5)\",\"keys\":\"\(keys)\"}\n"
         }
-        signal(SIGPIPE, SIG_IGN)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(CLI.binary))
-        process.arguments = ["put", store] + sizes
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        try input.fileHandleForWriting.write(contentsOf: Data(lines.utf8))
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let put = try CLI.run(["put", store] + sizes, input: Data(lines.utf8))
+        #expect(put.status == 0, "\(put.stderr)")
         return store
     }
 
