@@ -91,6 +91,26 @@ final class DispatchFeed: @unchecked Sendable {
         fill += words
     }
 
+    /// Runs `produce` on this thread, appending to a feed that a second thread drains into
+    /// `index` (and `dispatcher`'s queues); with no index, `produce` gets no feed and runs
+    /// alone. The feed is finished whatever `produce` does. `produce`'s error comes first,
+    /// then the drain's.
+    static func run(index: IndexWriter?, dispatcher: StoreDispatcher?,
+                    _ produce: (DispatchFeed?) throws(StoreError) -> Void) throws(StoreError) {
+        guard let index else { return try produce(nil) }
+        let feed = DispatchFeed()
+        var drained: StoreError?
+        var produced: Swift.Result<Void, StoreError> = .success(())
+        ParallelWork.run({ drained = feed.drain(into: dispatcher, index: index) }) {
+            produced = Swift.Result { () throws(StoreError) in
+                defer { feed.finish() }
+                try produce(feed)
+            }
+        }
+        try produced.get()
+        if let drained { throw drained }
+    }
+
     /// Producer: no more records.
     func finish() {
         counts[produce] = fill

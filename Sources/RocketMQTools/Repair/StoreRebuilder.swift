@@ -106,10 +106,8 @@ public struct StoreRebuilder {
             storeRoot: staging, mappedFileSizeConsumeQueue: Int(layout.consumeQueueFileSize),
             indexLayout: nil, delayLevels: layout.options.delayLevels, queueAppendBufferSize: 64 << 10)
         let index = topic == nil ? indexLayout.map { IndexWriter(storeRoot: staging, layout: $0, entryBufferCapacity: 4096) } : nil
-        let feed = index.map { _ in DispatchFeed() }
         var records = 0
-        var indexFailure: StoreError?
-        var queueResult: Swift.Result<Void, StoreError> = .success(())
+        var walked: Swift.Result<Void, StoreError> = .success(())
         let delayLevels = layout.options.delayLevels
         // The directories to exchange (store-relative). The journal needs each old tree's
         // digest: a third thread at idle priority hashes them meanwhile, in the time the walk
@@ -121,9 +119,8 @@ public struct StoreRebuilder {
             ParallelWork.lowerPriorityOfThisThread()
             oldTrees = exchanged.map { relative in Swift.Result { () throws(StoreError) in try TreeDigest(of: root + "/" + relative) } }
         }) {
-            ParallelWork.run({ if let index, let feed { indexFailure = feed.drain(into: dispatcher, index: index) } }) {
-                queueResult = Swift.Result { () throws(StoreError) in
-                    defer { feed?.finish() }
+            walked = Swift.Result { () throws(StoreError) in
+                try DispatchFeed.run(index: index, dispatcher: dispatcher) { (feed) throws(StoreError) in
                     try walk { record throws(StoreError) in
                         records += 1
                         let properties = DispatchFields(record, delayLevels: delayLevels)
@@ -141,8 +138,7 @@ public struct StoreRebuilder {
             PhaseTimer.mark("dispatch walk")
         }
         PhaseTimer.mark("old trees hashed")
-        try queueResult.get()
-        if let indexFailure { throw indexFailure }
+        try walked.get()
         let plan: Plan
         if let precomputed {
             plan = precomputed

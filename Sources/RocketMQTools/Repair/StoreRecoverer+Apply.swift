@@ -201,21 +201,13 @@ extension StoreRecoverer {
         let delayLevels = layout.options.delayLevels
         let options = RecordCheckOptions(checkCRC: false, delayLevels: delayLevels, checksZeroTail: false)
         // As rebuild does: the log walked here, the keys hashed and put on a second thread.
-        let feed = DispatchFeed()
-        var indexFailure: StoreError?
-        var walked: Swift.Result<Void, StoreError> = .success(())
-        ParallelWork.run({ indexFailure = feed.drain(into: nil, index: writer) }) {
-            walked = Swift.Result { () throws(StoreError) in
-                defer { feed.finish() }
-                try DispatchWalk.records(layout, options: options, toOffset: plan.endOffset) { (record, offset) throws(StoreError) -> Bool in
-                    guard offset < plan.endOffset else { return false }
-                    feed.append(record, properties: DispatchFields(record, delayLevels: delayLevels), queue: nil)
-                    return true
-                }
+        try DispatchFeed.run(index: writer, dispatcher: nil) { (feed) throws(StoreError) in
+            try DispatchWalk.records(layout, options: options, toOffset: plan.endOffset) { (record, offset) throws(StoreError) -> Bool in
+                guard offset < plan.endOffset else { return false }
+                feed?.append(record, properties: DispatchFields(record, delayLevels: delayLevels), queue: nil)
+                return true
             }
         }
-        try walked.get()
-        if let indexFailure { throw indexFailure }
         // The journal's digests of both trees: the new one from the buffered slots in memory
         // (`IndexFileDigest`) while the flush writes them, the old one meanwhile here.
         let digests = writer.bufferedDigests()
